@@ -1,0 +1,69 @@
+# Faster R-CNN on the embedded demo data (tools/make_demo_data.py): the NYU recipe shrunk to
+# run on a 2-core CPU in minutes. Random init, like its parent.
+_base_ = './faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'
+
+data_root = 'data/demo/'
+classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
+# Demo images are 96-160 px; digits 12-44 px.
+img_scale = (160, 160)
+
+# ---- model: ResNet-18 at half width (stages 32-64-128-256 channels), thin FPN and heads ----
+model = dict(
+    backbone=dict(depth=18, base_channels=32),
+    neck=dict(in_channels=[32, 64, 128, 256], out_channels=64),
+    rpn_head=dict(
+        in_channels=64,
+        feat_channels=64,
+        # anchors of 16-256 px over strides 4-64 (scale 4 instead of 8): the digits are small
+        anchor_generator=dict(scales=[4]),
+    ),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=64),
+        bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=len(classes)),
+    ),
+    train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=500)),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)),
+)
+
+# ---- data --------------------------------------------------------------------------------
+train_pipeline = [
+    dict(type='LoadImageChecked', on_error='skip'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.0),  # digits are not mirror-symmetric
+    dict(type='PackDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageChecked', on_error='raise'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'instances'),
+    ),
+]
+train_dataloader = dict(
+    batch_size=8,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=dict(classes=classes),
+        pipeline=train_pipeline,
+        filter_cfg=dict(filter_empty_gt=True, min_size=0),
+    ),
+)
+val_dataloader = dict(
+    batch_size=8,
+    dataset=dict(data_root=data_root, metainfo=dict(classes=classes), pipeline=test_pipeline),
+)
+test_dataloader = val_dataloader
+
+# ---- schedule: 12 epochs, lr halved at 8 (the parent's step at half way, a bit later) ------
+max_epochs = 12
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=4e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[8], gamma=0.5),
+]
+auto_scale_lr = dict(base_batch_size=8)
+default_hooks = dict(logger=dict(interval=25), checkpoint=dict(max_keep_ckpts=1))

@@ -1,0 +1,18 @@
+from .classes import DEMO_CLASSES, NYU_CLASSES
+from .nyu_io import ImageReadError, Problem, parse_label_file, read_image
+from .nyu_labeled import DatasetError, NYUDetDataset, index_split, summarize
+from .nyu_unlabeled import NYUUnlabeledDataset
+
+__all__ = [
+    'DEMO_CLASSES',
+    'NYU_CLASSES',
+    'ImageReadError',
+    'Problem',
+    'parse_label_file',
+    'read_image',
+    'DatasetError',
+    'NYUDetDataset',
+    'index_split',
+    'summarize',
+    'NYUUnlabeledDataset',
+]

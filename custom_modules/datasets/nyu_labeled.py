@@ -1,0 +1,181 @@
+"""The NYU labeled layout as an mmdet dataset."""
+
+import os.path as osp
+from typing import List, Optional, Tuple
+
+from mmdet.datasets import BaseDetDataset
+from mmdet.registry import DATASETS
+from mmengine.logging import print_log
+
+from .classes import NYU_CLASSES
+from .nyu_io import (
+    IMAGE_EXTENSIONS,
+    LABEL_EXTENSIONS,
+    Problem,
+    parse_label_file,
+    scan_dir,
+    sort_key,
+)
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be used as it is; the message lists every bad file."""
+
+
+def summarize(problems: List[Problem], limit: int = 20) -> str:
+    """Problems grouped by kind, each kind with a count and up to ``limit`` files."""
+    by_kind = {}
+    for p in problems:
+        by_kind.setdefault(p.kind, []).append(p)
+    lines = []
+    for kind, items in sorted(by_kind.items()):
+        lines.append(f'  {kind}: {len(items)} file(s)')
+        lines += [f'    {p}' for p in items[:limit]]
+        if len(items) > limit:
+            lines.append(f'    ... and {len(items) - limit} more')
+    return '\n'.join(lines)
+
+
+def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):
+    """Read every label of one split and pair it with its image.
+
+    Args:
+        img_dir (str): ``<root>/labeled/<split>/images``.
+        ann_dir (str): ``<root>/labeled/<split>/labels``.
+        classes (tuple[str]): Class names in label order.
+
+    Returns:
+        tuple[list[dict], list[Problem]]: one dict per usable image (mmdet's data-info
+        format, boxes repaired) and every problem found, repaired or not.
+    """
+    for d in (img_dir, ann_dir):
+        if not osp.isdir(d):
+            raise FileNotFoundError(
+                f'{d} does not exist. Set data_root (or data_prefix) in the config, e.g. '
+                f'--cfg-options train_dataloader.dataset.data_root=PATH'
+            )
+    images = scan_dir(img_dir, IMAGE_EXTENSIONS)
+    labels = scan_dir(ann_dir, LABEL_EXTENSIONS)
+    cat2label = {name: i for i, name in enumerate(classes)}
+    problems, data_list = [], []
+    for stem in sorted(set(images) - set(labels), key=sort_key):
+        problems.append(
+            Problem(
+                osp.join(img_dir, images[stem]),
+                'missing_label',
+                f'no label file {stem}.yml in {ann_dir}',
+                fatal=True,
+            )
+        )
+    for stem in sorted(labels, key=sort_key):
+        ann_path = osp.join(ann_dir, labels[stem])
+        if stem not in images:
+            problems.append(
+                Problem(ann_path, 'missing_image', f'no image {stem}.* in {img_dir}', fatal=True)
+            )
+            continue
+        record = parse_label_file(ann_path, cat2label)
+        problems += record.problems
+        if record.fatal:
+            continue
+        img_id = int(stem) if stem.isdigit() else len(data_list)
+        data_list.append(
+            dict(
+                img_path=osp.join(img_dir, images[stem]),
+                img_id=img_id,
+                width=record.width,
+                height=record.height,
+                instances=[
+                    dict(bbox=box.tolist(), bbox_label=int(label), ignore_flag=0)
+                    for box, label in zip(record.bboxes, record.labels)
+                ],
+            )
+        )
+    ids = [d['img_id'] for d in data_list]
+    if len(set(ids)) != len(ids):
+        raise DatasetError(f'{img_dir}: two images share an id; file names must be unique numbers')
+    return data_list, problems
+
+
+@DATASETS.register_module()
+class NYUDetDataset(BaseDetDataset):
+    """Object detection data in the NYU competition layout.
+
+    ``<data_root>/<data_prefix.img>/<id>.JPEG`` holds the images and
+    ``<data_root>/<data_prefix.ann>/<id>.yml`` the labels, each a YAML mapping with
+    ``bboxes`` (list of ``[x1, y1, x2, y2]`` in pixels), ``labels`` (class names) and
+    ``image_size`` (``[w, h]``). ``img_id`` is the integer in the file name.
+
+    Bad labels never pass silently. Boxes reaching outside the image are clipped, boxes
+    without area are dropped and empty label lists give background images: these are
+    counted and named in one warning. Unknown class names, unreadable YAML, and images
+    without labels (or labels without images) are fatal: with ``bad_data='raise'`` (the
+    default) the dataset refuses to build and lists every such file; with
+    ``bad_data='skip'`` those images are left out and named in a warning. Image files are
+    checked as they are loaded (see ``LoadImageChecked``) and, all at once, by
+    ``tools/check_dataset.py``.
+
+    Args:
+        data_root (str): Root of the data set.
+        data_prefix (dict): ``img`` and ``ann`` folders relative to ``data_root``.
+            Defaults to the training split.
+        bad_data (str): ``'raise'`` or ``'skip'`` for fatal label problems.
+        **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset` (``metainfo``,
+            ``pipeline``, ``filter_cfg``, ``test_mode``, ...).
+    """
+
+    METAINFO = dict(classes=NYU_CLASSES)
+
+    def __init__(
+        self,
+        data_root: str = '',
+        data_prefix: Optional[dict] = None,
+        bad_data: str = 'raise',
+        **kwargs,
+    ):
+        if bad_data not in ('raise', 'skip'):
+            raise ValueError(f"bad_data must be 'raise' or 'skip', got {bad_data!r}")
+        self.bad_data = bad_data
+        if data_prefix is None:
+            data_prefix = dict(img='labeled/training/images', ann='labeled/training/labels')
+        super().__init__(data_root=data_root, data_prefix=data_prefix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        data_list, problems = index_split(
+            self.data_prefix['img'], self.data_prefix['ann'], tuple(self.metainfo['classes'])
+        )
+        fatal = [p for p in problems if p.fatal]
+        repaired = [p for p in problems if not p.fatal]
+        if fatal and self.bad_data == 'raise':
+            raise DatasetError(
+                f'{len(fatal)} problem(s) in {self.data_prefix["ann"]} make images unusable:\n'
+                f'{summarize(fatal)}\nFix them, or set bad_data="skip" to leave those images '
+                f'out; tools/check_dataset.py lists every problem, images included.'
+            )
+        if fatal:
+            print_log(
+                f'{len(fatal)} image(s) left out (bad_data="skip"):\n{summarize(fatal)}',
+                logger='current',
+                level=30,
+            )
+        if repaired:
+            print_log(
+                f'{len(repaired)} label problem(s) repaired:\n{summarize(repaired)}',
+                logger='current',
+                level=30,
+            )
+        self.problems = problems
+        return data_list
+
+    def filter_data(self) -> List[dict]:
+        """Leave out images without objects (``filter_empty_gt``) or smaller than
+        ``min_size`` pixels, as mmdet's COCO dataset does; nothing in test mode."""
+        if self.test_mode or not self.filter_cfg:
+            return self.data_list
+        no_empty = self.filter_cfg.get('filter_empty_gt', False)
+        min_size = self.filter_cfg.get('min_size', 0)
+        return [
+            d
+            for d in self.data_list
+            if (not no_empty or d['instances']) and min(d['width'], d['height']) >= min_size
+        ]

@@ -1,0 +1,10 @@
+from .checkpoint import SAFE_GLOBALS, UnsafeCheckpointError, safe_torch_load
+from .distributed import CPUAwareDDP, init_cpu_dist
+
+__all__ = [
+    'SAFE_GLOBALS',
+    'UnsafeCheckpointError',
+    'safe_torch_load',
+    'CPUAwareDDP',
+    'init_cpu_dist',
+]

@@ -1,0 +1,57 @@
+"""Distributed training that also runs on CPU-only machines (gloo).
+
+mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and always passes
+``device_ids=[LOCAL_RANK]`` to DDP, both of which fail without a GPU. ``init_cpu_dist``
+starts the gloo process group first (mmengine then skips its own ``init_dist``) and
+``CPUAwareDDP`` drops ``device_ids`` for a module on the CPU. On GPU machines neither is
+used and mmengine behaves as upstream.
+"""
+
+import os
+
+import torch
+import torch.distributed as dist
+from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class CPUAwareDDP(MMDistributedDataParallel):
+    """:class:`MMDistributedDataParallel` that accepts a module on the CPU.
+
+    Args:
+        module (nn.Module): The model.
+        device_ids (list[int], optional): Ignored (set to None) when the module's
+            parameters live on the CPU, as DDP requires.
+        **kwargs: Passed to :class:`MMDistributedDataParallel`.
+    """
+
+    def __init__(self, module, device_ids=None, **kwargs):
+        param = next(module.parameters(), None)
+        if param is None or param.device.type == 'cpu':
+            device_ids = None
+        super().__init__(module=module, device_ids=device_ids, **kwargs)
+
+
+def init_cpu_dist(cfg) -> bool:
+    """Start a gloo process group from torchrun's environment when there is no GPU.
+
+    Args:
+        cfg (mmengine.Config): The run's config; its ``model_wrapper_cfg`` is set to
+            :class:`CPUAwareDDP` unless the user chose a wrapper.
+
+    Returns:
+        bool: True when it started the process group.
+    """
+    if torch.cuda.is_available() or dist.is_initialized():
+        return False
+    dist.init_process_group(
+        backend='gloo', rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE'])
+    )
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='CPUAwareDDP',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False),
+        )
+    return True

@@ -1,0 +1,3 @@
+from .loading import LoadImageChecked
+
+__all__ = ['LoadImageChecked']

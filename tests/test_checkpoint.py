@@ -1,0 +1,124 @@
+"""Checkpoints on torch >= 2.6 with weights_only=True: save, resume, load_from, test, refuse."""
+
+import json
+import os
+import os.path as osp
+import pickle
+
+import pytest
+import torch
+from conftest import TINY_DET, run_tool
+
+from custom_modules.engine import UnsafeCheckpointError, safe_torch_load
+
+
+def data_opts(root):
+    return [f'{k}_dataloader.dataset.data_root={root}' for k in ('train', 'val', 'test')]
+
+
+@pytest.fixture(scope='module')
+def trained(demo_root, tmp_path_factory):
+    """Two epochs of the tiny detector (a real process)."""
+    work = str(tmp_path_factory.mktemp('tiny_det'))
+    run_tool('tools/train.py', TINY_DET, '--work-dir', work, '--cfg-options', *data_opts(demo_root))
+    return work
+
+
+def test_checkpoints_load_with_weights_only(trained):
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        ckpt = safe_torch_load(osp.join(trained, name))
+        assert ckpt['meta']['epoch'] == int(name[6])
+        assert 'message_hub' in ckpt and 'optimizer' in ckpt
+        assert any(k.startswith('backbone.') for k in ckpt['state_dict'])
+    with pytest.raises(Exception):  # the allow-list is needed: plain weights_only refuses
+        torch.serialization.clear_safe_globals()
+        try:
+            torch.load(osp.join(trained, 'epoch_1.pth'), weights_only=True)
+        finally:
+            from custom_modules.engine.checkpoint import SAFE_GLOBALS
+
+            torch.serialization.add_safe_globals(SAFE_GLOBALS)
+
+
+def test_resume_continues_from_the_checkpoint(trained, demo_root, tmp_path):
+    work = str(tmp_path)
+    run_tool(
+        'tools/train.py', TINY_DET, '--work-dir', work,
+        '--resume', osp.join(trained, 'epoch_1.pth'),
+        '--cfg-options', *data_opts(demo_root),
+    )  # fmt: skip
+    log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(work) for f in fs
+                    if f.endswith('.log'))).read()  # fmt: skip
+    assert 'resumed epoch: 1' in log
+    assert 'Epoch(train) [1]' not in log and 'Epoch(train) [2][4/4]' in log
+    assert safe_torch_load(osp.join(work, 'epoch_2.pth'))['meta']['epoch'] == 2
+    # --resume with no path takes the work dir's last checkpoint
+    proc = run_tool(
+        'tools/train.py', TINY_DET, '--work-dir', work, '--resume',
+        '--cfg-options', *data_opts(demo_root), 'train_cfg.max_epochs=3',
+    )  # fmt: skip
+    assert 'resumed epoch: 2' in proc.stdout + proc.stderr
+    assert osp.isfile(osp.join(work, 'epoch_3.pth'))
+
+
+def test_load_from(trained, demo_root, tmp_path):
+    proc = run_tool(
+        'tools/train.py', TINY_DET, '--work-dir', str(tmp_path),
+        '--cfg-options', *data_opts(demo_root), 'train_cfg.max_epochs=1',
+        f'load_from={osp.join(trained, "epoch_2.pth")}',
+    )  # fmt: skip
+    assert 'Load checkpoint from' in proc.stdout + proc.stderr
+
+
+def test_tools_test_prints_coco_metrics_and_writes_json(trained, demo_root, tmp_path):
+    prefix = str(tmp_path / 'preds')
+    proc = run_tool(
+        'tools/test.py', TINY_DET, osp.join(trained, 'epoch_2.pth'),
+        '--work-dir', str(tmp_path), '--outfile-prefix', prefix, '--classwise',
+        '--cfg-options', *data_opts(demo_root),
+    )  # fmt: skip
+    for key in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m',
+                'bbox_mAP_l'):  # fmt: skip
+        assert f'{key:>12}: ' in proc.stdout
+    metrics = json.load(open(tmp_path / 'metrics.json'))
+    assert 0 <= metrics['coco/bbox_mAP'] <= 1
+    assert osp.isfile(prefix + '.gt.json')
+    out = proc.stdout + proc.stderr
+    assert 'zero' in out and 'nine' in out  # the per-class table names the classes
+    # the written json re-scores to the same mAP with plain pycocotools
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    gt = COCO(prefix + '.gt.json')
+    if osp.isfile(prefix + '.bbox.json') and json.load(open(prefix + '.bbox.json')):
+        ev = COCOeval(gt, gt.loadRes(prefix + '.bbox.json'), 'bbox')
+        ev.evaluate(), ev.accumulate(), ev.summarize()
+        assert abs(ev.stats[0] - metrics['coco/bbox_mAP']) < 1e-3
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ('touch /tmp/ssl_det_pwned',))
+
+
+def test_malicious_checkpoint_is_refused(trained, demo_root, tmp_path):
+    if osp.exists('/tmp/ssl_det_pwned'):
+        os.remove('/tmp/ssl_det_pwned')
+    evil = str(tmp_path / 'evil.pth')
+    ckpt = safe_torch_load(osp.join(trained, 'epoch_2.pth'))
+    ckpt['meta']['payload'] = Evil()
+    torch.save(ckpt, evil, pickle_protocol=pickle.HIGHEST_PROTOCOL)
+    with pytest.raises(UnsafeCheckpointError, match='refused to load .*evil.pth.*arbitrary code'):
+        safe_torch_load(evil)
+    proc = run_tool(
+        'tools/test.py', TINY_DET, evil, '--work-dir', str(tmp_path),
+        '--cfg-options', *data_opts(demo_root), check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert 'refused to load' in proc.stderr and 'evil.pth' in proc.stderr
+    assert not osp.exists('/tmp/ssl_det_pwned')
+
+
+def test_missing_checkpoint_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth does not exist'):
+        safe_torch_load(str(tmp_path / 'nope.pth'))

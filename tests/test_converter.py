@@ -1,0 +1,58 @@
+"""tools/dataset_converters/nyu2coco.py writes COCO json that pycocotools reads back."""
+
+import json
+import os.path as osp
+
+from pycocotools.coco import COCO
+
+from custom_modules.datasets import DEMO_CLASSES, NYU_CLASSES, NYUDetDataset
+from tools.dataset_converters.nyu2coco import main as nyu2coco
+
+
+def test_round_trip(demo_root, tmp_path):
+    out = str(tmp_path / 'train.json')
+    nyu2coco([osp.join(demo_root, 'labeled', 'training'), out, '--demo'])
+    coco = COCO(out)
+    assert [c['id'] for c in coco.dataset['categories']] == list(range(1, 11))
+    assert [c['name'] for c in coco.dataset['categories']] == list(DEMO_CLASSES)
+    ds = NYUDetDataset(data_root=demo_root, metainfo=dict(classes=DEMO_CLASSES), pipeline=[])
+    assert sorted(coco.getImgIds()) == sorted(ds.get_data_info(i)['img_id'] for i in range(len(ds)))
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        img = coco.loadImgs(info['img_id'])[0]
+        assert img['file_name'] == osp.basename(info['img_path'])
+        assert (img['width'], img['height']) == (info['width'], info['height'])
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=info['img_id']))
+        back = [
+            (
+                [
+                    a['bbox'][0],
+                    a['bbox'][1],
+                    a['bbox'][0] + a['bbox'][2],
+                    a['bbox'][1] + a['bbox'][3],
+                ],
+                a['category_id'] - 1,
+            )
+            for a in anns
+        ]
+        assert back == [(inst['bbox'], inst['bbox_label']) for inst in info['instances']]
+
+
+def test_nyu_category_ids(tmp_path):
+    split = tmp_path / 'validation'
+    (split / 'images').mkdir(parents=True)
+    (split / 'labels').mkdir()
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(split / 'images' / '42.JPEG'), np.zeros((20, 30, 3), np.uint8))
+    (split / 'labels' / '42.yml').write_text(
+        'image_size: [30, 20]\nbboxes: [[1, 2, 11, 12]]\nlabels: [starfish]\n'
+    )
+    out = str(tmp_path / 'v.json')
+    nyu2coco([str(split), out])
+    doc = json.load(open(out))
+    assert len(doc['categories']) == 100 and doc['categories'][0] == dict(id=1, name=NYU_CLASSES[0])
+    assert doc['images'] == [dict(id=42, file_name='42.JPEG', width=30, height=20)]
+    assert doc['annotations'][0]['category_id'] == 100
+    assert doc['annotations'][0]['bbox'] == [1, 2, 10, 10]

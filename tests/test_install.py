@@ -1,0 +1,53 @@
+"""The pinned stack works together: numpy 1.x with opencv 4.x, mmcv's ops, hue jitter."""
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+
+def test_versions():
+    import mmcv
+    import mmdet
+    import mmengine
+    import mmpretrain
+
+    assert (mmcv.__version__, mmdet.__version__, mmengine.__version__, mmpretrain.__version__) == (
+        '2.1.0',
+        '3.3.0',
+        '0.10.7',
+        '1.2.0',
+    )
+    assert np.__version__.startswith('1.'), 'mmcv 2.1.0 adjust_hue overflows under numpy 2'
+    assert cv2.__version__.startswith('4.')
+
+
+@pytest.mark.parametrize('hue', [-0.5, -0.1, 0.1, 0.5])
+def test_adjust_hue_does_not_overflow(hue):
+    import mmcv
+
+    img = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    out = mmcv.adjust_hue(img, hue)
+    assert out.shape == img.shape and out.dtype == np.uint8
+
+
+def test_ssl_color_jitter_runs():
+    from mmpretrain.registry import TRANSFORMS
+
+    jitter = TRANSFORMS.build(
+        dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
+    )
+    img = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    for _ in range(10):
+        assert jitter(dict(img=img.copy()))['img'].shape == (32, 32, 3)
+
+
+def test_mmcv_ops_compiled():
+    from mmcv.ops import RoIAlign, nms
+
+    boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]], dtype=torch.float)
+    _, keep = nms(boxes, torch.tensor([0.9, 0.8, 0.7]), 0.5)
+    assert keep.tolist() == [0, 2]
+    feats = torch.arange(16.0).view(1, 1, 4, 4)
+    out = RoIAlign((2, 2), 1.0, 0)(feats, torch.tensor([[0, 0, 0, 4, 4.0]]))
+    assert out.shape == (1, 1, 2, 2)

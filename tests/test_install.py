@@ -35,7 +35,7 @@ def test_ssl_color_jitter_runs():
     from mmpretrain.registry import TRANSFORMS
 
     jitter = TRANSFORMS.build(
-        dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
+        dict(type='mmpretrain.ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
     )
     img = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
     for _ in range(10):

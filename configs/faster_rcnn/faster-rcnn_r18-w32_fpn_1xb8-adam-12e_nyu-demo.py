@@ -21,8 +21,12 @@ model = dict(
         bbox_roi_extractor=dict(out_channels=64),
         bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=len(classes)),
     ),
-    train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=500)),
-    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)),
+    # A demo image holds at most 5 objects: 128 sampled RoIs per image (not 512) and fewer
+    # proposals keep RoIAlign, which dominates a CPU step, to a quarter of the time.
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=1000, max_per_img=500), rcnn=dict(sampler=dict(num=128))
+    ),
+    test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100)),
 )
 
 # ---- data --------------------------------------------------------------------------------
@@ -67,3 +71,5 @@ param_scheduler = [
 ]
 auto_scale_lr = dict(base_batch_size=8)
 default_hooks = dict(logger=dict(interval=25), checkpoint=dict(max_keep_ckpts=1))
+# A fixed seed, so that `make demo` reruns give comparable numbers.
+randomness = dict(seed=0)

@@ -34,7 +34,7 @@ echo "trained in $(( $(date +%s) - start )) s: $ckpt"
 
 stage 4/4 "evaluate with tools/test.py"
 $PY tools/test.py "$CFG" "$ckpt" --work-dir "$WORK/test" --outfile-prefix "$WORK/test/predictions" \
-    --cfg-options "test_dataloader.dataset.data_root=$DATA/" 2>&1 | grep -vE "^\S+ \S+ - mmengine - (INFO|WARNING)" | grep -vE "^(loading|Done|creating|index|Loading|DONE|Running|Evaluate|Accumulating)" || true
+    --cfg-options "test_dataloader.dataset.data_root=$DATA/" 2>&1 | grep -vE "^\S+ \S+ - mmengine - (INFO|WARNING)" | grep -vE "^(loading|Done|creating|index|Loading|DONE|Running|Evaluate|Accumulating| Average)" || true
 mAP=$($PY -c "import json,sys; print(f\"{json.load(open(sys.argv[1]))['coco/bbox_mAP']:.3f}\")" "$WORK/test/metrics.json")
 echo
 echo "demo Faster R-CNN (random init) on $DATA validation: bbox mAP@[.5:.95] = $mAP"

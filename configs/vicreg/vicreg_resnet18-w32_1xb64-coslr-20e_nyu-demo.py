@@ -1,0 +1,38 @@
+# VICReg on the embedded demo data (tools/make_demo_data.py), shrunk for a 2-core CPU:
+# ResNet-18 at half width (the demo detector's backbone), 64 px views, a 512-wide expander.
+_base_ = './vicreg_resnet50_8xb64-coslr-100e_nyu.py'
+
+data_root = 'data/demo/'
+view_pipeline1 = _base_.view_pipeline1
+view_pipeline2 = _base_.view_pipeline2
+view_pipeline1[0].scale = 64  # the demo images are 96-160 px
+view_pipeline2[0].scale = 64
+train_pipeline = [
+    dict(type='LoadImageChecked', on_error='skip'),
+    dict(type='MultiView', num_views=[1, 1], transforms=[view_pipeline1, view_pipeline2]),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=64, num_workers=2, dataset=dict(data_root=data_root, pipeline=train_pipeline)
+)
+
+# ---- model -------------------------------------------------------------------------------
+exp_width = 512
+model = dict(
+    backbone=dict(depth=18, stem_channels=32, base_channels=32, norm_cfg=dict(type='BN')),
+    neck=dict(in_channels=256, hid_channels=exp_width, out_channels=exp_width),
+)
+
+# ---- schedule: lr 0.2 per 256 images -> 0.05 for 64; 2 warm-up epochs -----------------------
+max_epochs = 20
+optim_wrapper = dict(optimizer=dict(lr=0.05))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=2,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 2, eta_min=5e-5, by_epoch=True, begin=2,
+         end=max_epochs, convert_to_iter_based=True),
+]  # fmt: skip
+train_cfg = dict(max_epochs=max_epochs)
+auto_scale_lr = dict(base_batch_size=64)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
+randomness = dict(seed=0)

@@ -1,0 +1,16 @@
+from .barlow_twins_loss import BarlowTwinsLoss, GatheredCrossCorrelationHead
+from .gather import FullGatherLayer, gather_with_grad, off_diagonal
+from .vicreg import VICReg, VICRegExpander, VICRegHead
+from .vicreg_loss import VICRegLoss
+
+__all__ = [
+    'BarlowTwinsLoss',
+    'GatheredCrossCorrelationHead',
+    'FullGatherLayer',
+    'gather_with_grad',
+    'off_diagonal',
+    'VICReg',
+    'VICRegExpander',
+    'VICRegHead',
+    'VICRegLoss',
+]

@@ -1,0 +1,7 @@
+# An "instant test" config: the demo Barlow Twins on a handful of images, no workers.
+_base_ = '../../configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'
+
+train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False)
+train_cfg = dict(max_epochs=2)
+param_scheduler = [dict(type='ConstantLR', factor=1.0)]
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(max_keep_ckpts=2))

@@ -1,0 +1,112 @@
+"""The SSL configs train from tools/train.py; the backbone is handed on to a detector."""
+
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, run_tool
+
+from custom_modules.engine import safe_torch_load
+from tools.compute_mean_std import mean_std
+from tools.extract_backbone import main as extract_main
+
+SSL_TINY = {
+    name: osp.join(ROOT, 'tests', 'configs', f'{name}_tiny_nyu-demo.py')
+    for name in ('barlowtwins', 'vicreg')
+}
+
+
+def last_log(work):
+    return open(
+        max(
+            (osp.join(dp, f) for dp, _, fs in os.walk(work) for f in fs if f.endswith('.log')),
+            key=osp.getmtime,
+        )
+    ).read()
+
+
+@pytest.fixture(scope='module', params=sorted(SSL_TINY))
+def ssl_run(request, demo_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp(request.param))
+    run_tool(
+        'tools/train.py',
+        SSL_TINY[request.param],
+        '--work-dir',
+        work,
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={demo_root}',
+    )
+    return request.param, work
+
+
+def test_ssl_trains_and_logs(ssl_run):
+    name, work = ssl_run
+    log = last_log(work)
+    assert 'Epoch(train) [2][2/2]' in log
+    if name == 'vicreg':  # the three terms are logged separately
+        for term in ('repr_term', 'std_term', 'cov_term'):
+            assert term in log
+    ckpt = safe_torch_load(osp.join(work, 'epoch_2.pth'))
+    assert all(np.isfinite(v.float().numpy()).all() for v in ckpt['state_dict'].values())
+
+
+def test_ssl_resumes(ssl_run, demo_root, tmp_path):
+    name, work = ssl_run
+    proc = run_tool(
+        'tools/train.py',
+        SSL_TINY[name],
+        '--work-dir',
+        str(tmp_path),
+        '--resume',
+        osp.join(work, 'epoch_1.pth'),
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={demo_root}',
+    )
+    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    assert osp.isfile(tmp_path / 'epoch_2.pth')
+
+
+def test_extract_backbone_loads_into_the_detector(ssl_run, tmp_path, capsys):
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    _, work = ssl_run
+    src = osp.join(work, 'epoch_2.pth')
+    out = str(tmp_path / 'backbone.pth')
+    extract_main([src, out])
+    assert 'kept ' in capsys.readouterr().out
+    ssl_state = safe_torch_load(src)['state_dict']
+    backbone = safe_torch_load(out)['state_dict']
+    assert len(backbone) == sum(k.startswith('backbone.') for k in ssl_state)
+
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py')
+    )
+    init_default_scope('mmdet')
+    for ckpt, prefix in ((out, None), (src, 'backbone.')):
+        init = dict(type='Pretrained', checkpoint=ckpt)
+        if prefix:
+            init['prefix'] = prefix
+        cfg.model.backbone.init_cfg = init
+        det = MODELS.build(cfg.model)
+        det.init_weights()
+        for k, v in det.backbone.state_dict().items():
+            if k.endswith('num_batches_tracked'):
+                continue
+            assert torch.equal(v, backbone[k]), k
+
+
+def test_compute_mean_std(tmp_path):
+    import cv2
+
+    a = np.zeros((4, 5, 3), np.uint8)
+    a[:] = (30, 20, 10)  # BGR on disk: RGB (10, 20, 30)
+    b = np.zeros((4, 5, 3), np.uint8)
+    b[:] = (50, 40, 30)
+    cv2.imwrite(str(tmp_path / '1.png'), a)
+    cv2.imwrite(str(tmp_path / '2.png'), b)
+    mean, std, skipped = mean_std([str(tmp_path / '1.png'), str(tmp_path / '2.png')], False)
+    assert np.allclose(mean, [20, 30, 40]) and np.allclose(std, [10, 10, 10]) and not skipped

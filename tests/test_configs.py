@@ -36,3 +36,21 @@ def test_config_builds(path):
     assert m, 'config names carry {GPUs}xb{batch}'
     assert cfg.auto_scale_lr.base_batch_size == int(m[1]) * int(m[2])
     assert cfg.train_dataloader.batch_size == int(m[2])
+
+
+def test_ssl_detectors_point_at_their_ssl_run():
+    """A '-<ssl>-pre' detector loads the last epoch of an SSL config of this project."""
+    found = 0
+    for path in CONFIGS:
+        m = re.search(r'-(barlowtwins|vicreg)-pre_', osp.basename(path))
+        if not m:
+            continue
+        init = Config.fromfile(path).model.backbone.init_cfg
+        work_dir, ckpt = osp.split(init.checkpoint)
+        stem = osp.basename(work_dir)
+        ssl_cfg = osp.join(ROOT, 'configs', m[1], stem + '.py')
+        assert work_dir == f'work_dirs/{stem}' and osp.isfile(ssl_cfg), init.checkpoint
+        assert ckpt == f'epoch_{Config.fromfile(ssl_cfg).train_cfg.max_epochs}.pth'
+        assert init.prefix == 'backbone.'
+        found += 1
+    assert found >= 3

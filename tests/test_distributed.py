@@ -4,7 +4,8 @@ import os
 import os.path as osp
 import socket
 
-from conftest import TINY_DET, run_tool
+import pytest
+from conftest import ROOT, TINY_DET, run_tool
 
 from custom_modules.engine import safe_torch_load
 
@@ -33,3 +34,21 @@ def test_dist_train_two_processes(demo_root, tmp_path):
     ckpt = safe_torch_load(osp.join(work, 'epoch_1.pth'))
     assert not any(k.startswith('module.') for k in ckpt['state_dict'])
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize('name', ['barlowtwins', 'vicreg'])
+def test_dist_train_ssl_two_processes(name, demo_root, tmp_path):
+    work = str(tmp_path)
+    config = osp.join(ROOT, 'tests', 'configs', f'{name}_tiny_nyu-demo.py')
+    run_tool(
+        'bash', 'tools/dist_train.sh', config, '2', '--work-dir', work,
+        '--cfg-options', 'train_cfg.max_epochs=1',
+        f'train_dataloader.dataset.data_root={demo_root}',
+        env={'PORT': str(free_port()), 'OMP_NUM_THREADS': '1'},
+    )  # fmt: skip
+    log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(work) for f in fs
+                    if f.endswith('.log'))).read()  # fmt: skip
+    assert 'Distributed training: True' in log
+    # 6 images over 2 processes, 4 per batch: one iteration per epoch on each
+    assert 'Epoch(train) [1][1/1]' in log
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))

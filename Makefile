@@ -1,10 +1,10 @@
-# make demo   install (first time only), make the demo data, train, evaluate, print the mAP
-# make test   install (first time only), run the whole test suite
+# make demo   install (first time only), then the demo chain on the embedded data:
+#             make data -> Barlow Twins pretraining -> Faster R-CNN from it and from random
+#             init -> tools/test.py -> work_dirs/demo/results.{json,md}
+# make test   install (first time only), then the whole test suite
 PY := .venv/bin/python
-DEMO_DATA := data/demo
-DEMO_DET := configs/faster_rcnn/faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py
 
-.PHONY: install demo test lint clean-demo
+.PHONY: install demo test lint format clean-demo
 
 install:
 	@bash tools/install.sh
@@ -16,7 +16,10 @@ test: install
 	$(PY) -m pytest -q tests
 
 lint: install
-	$(PY) -m ruff check .
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
 clean-demo:
-	rm -rf $(DEMO_DATA) work_dirs/demo work_dirs/*-demo
+	rm -rf data/demo work_dirs/demo work_dirs/*nyu-demo

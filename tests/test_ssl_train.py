@@ -110,3 +110,35 @@ def test_compute_mean_std(tmp_path):
     cv2.imwrite(str(tmp_path / '2.png'), b)
     mean, std, skipped = mean_std([str(tmp_path / '1.png'), str(tmp_path / '2.png')], False)
     assert np.allclose(mean, [20, 30, 40]) and np.allclose(std, [10, 10, 10]) and not skipped
+
+
+def test_cross_correlation_numbers():
+    from tools.vis_cross_correlation import cross_correlation, effective_rank, summarize
+
+    q, _ = torch.linalg.qr(torch.randn(256, 16, dtype=torch.float64))
+    z = (q - q.mean(0)) * 16  # decorrelated, unit-variance dimensions
+    s = summarize(cross_correlation(z, z), z)
+    assert s['mean_diagonal'] > 0.999 and s['diagonal_above_0_9'] == 1.0
+    assert s['mean_abs_off_diagonal'] < 0.01
+    assert 15 < s['effective_rank'] <= 16
+    collapsed = torch.randn(256, 1, dtype=torch.float64) @ torch.ones(1, 16, dtype=torch.float64)
+    assert effective_rank(collapsed) < 1.1
+
+
+def test_vis_cross_correlation_tool(ssl_run, demo_root, tmp_path, capsys):
+    from tools.vis_cross_correlation import main as vis_main
+
+    name, work = ssl_run
+    out = str(tmp_path / 'cc.png')
+    stats = vis_main([
+        SSL_TINY[name], osp.join(work, 'epoch_2.pth'), '--num', '6', '--out', out,
+        '--cfg-options', f'train_dataloader.dataset.data_root={demo_root}',
+    ])  # fmt: skip
+    assert osp.getsize(out) > 1000
+    assert set(stats) == {
+        'mean_diagonal',
+        'mean_abs_off_diagonal',
+        'diagonal_above_0_9',
+        'effective_rank',
+    }
+    assert 'effective_rank' in capsys.readouterr().out

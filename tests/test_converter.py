@@ -56,3 +56,28 @@ def test_nyu_category_ids(tmp_path):
     assert doc['images'] == [dict(id=42, file_name='42.JPEG', width=30, height=20)]
     assert doc['annotations'][0]['category_id'] == 100
     assert doc['annotations'][0]['bbox'] == [1, 2, 10, 10]
+
+
+def test_mmdet_coco_dataset_reads_the_json(demo_root, tmp_path):
+    from mmdet.datasets import CocoDataset
+
+    split = osp.join(demo_root, 'labeled', 'validation')
+    out = str(tmp_path / 'val.json')
+    nyu2coco([split, out, '--demo'])
+    coco = CocoDataset(
+        ann_file=out, data_prefix=dict(img=osp.join(split, 'images') + '/'),
+        metainfo=dict(classes=DEMO_CLASSES), pipeline=[], test_mode=True,
+    )  # fmt: skip
+    nyu = NYUDetDataset(
+        data_root=demo_root, metainfo=dict(classes=DEMO_CLASSES), pipeline=[],
+        data_prefix=dict(img='labeled/validation/images', ann='labeled/validation/labels'),
+    )  # fmt: skip
+    assert len(coco) == len(nyu)
+    by_id = {nyu.get_data_info(i)['img_id']: nyu.get_data_info(i) for i in range(len(nyu))}
+    for i in range(len(coco)):
+        c = coco.get_data_info(i)
+        n = by_id[c['img_id']]
+        assert c['img_path'] == n['img_path']
+        assert [(x['bbox'], x['bbox_label']) for x in c['instances']] == [
+            (x['bbox'], x['bbox_label']) for x in n['instances']
+        ]

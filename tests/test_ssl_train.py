@@ -45,6 +45,8 @@ def test_ssl_trains_and_logs(ssl_run):
     name, work = ssl_run
     log = last_log(work)
     assert 'Epoch(train) [2][2/2]' in log
+    for key in ('cc_diag', 'cc_offdiag', 'cc_diag_gt_0.9', 'eff_rank'):  # SSLDiagnosticsHook
+        assert f'{key}: ' in log, key
     if name == 'vicreg':  # the three terms are logged separately
         for term in ('repr_term', 'std_term', 'cov_term'):
             assert term in log
@@ -113,7 +115,7 @@ def test_compute_mean_std(tmp_path):
 
 
 def test_cross_correlation_numbers():
-    from tools.vis_cross_correlation import cross_correlation, effective_rank, summarize
+    from custom_modules.models import cross_correlation, effective_rank, summarize
 
     q, _ = torch.linalg.qr(torch.randn(256, 16, dtype=torch.float64))
     z = (q - q.mean(0)) * 16  # decorrelated, unit-variance dimensions

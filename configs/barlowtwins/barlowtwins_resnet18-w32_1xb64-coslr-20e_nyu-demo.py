@@ -36,4 +36,5 @@ param_scheduler = [
 train_cfg = dict(max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=64)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
+custom_hooks = [dict(type='SSLDiagnosticsHook', interval=10)]
 randomness = dict(seed=0)

@@ -52,5 +52,7 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 
 # ---- runtime -------------------------------------------------------------------------------
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))
+# cross-correlation diagonal / off-diagonal and effective rank of a batch, in the log
+custom_hooks = [dict(type='SSLDiagnosticsHook', interval=100)]
 # 8 GPUs x 64 images, as in the file name.
 auto_scale_lr = dict(base_batch_size=512)

@@ -1,0 +1,3 @@
+from .ssl_diagnostics import SSLDiagnosticsHook
+
+__all__ = ['SSLDiagnosticsHook']

@@ -70,3 +70,28 @@ def test_explicit_override_loads_what_fits(full_ckpt, tmp_path):
     det = build(dict(type='Pretrained', checkpoint=path, prefix='backbone.', min_loaded=0))
     det.init_weights()
     assert torch.equal(det.backbone.layer1[0].conv1.weight, src['backbone.layer1.0.conv1.weight'])
+
+
+def test_swin_ssl_checkpoint_fits_the_swin_detector(tmp_path):
+    """The report's 0.012 Swin row: here pretraining and detection share class and keys."""
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmpretrain.registry import MODELS as PRE_MODELS
+
+    ssl = Config.fromfile(
+        osp.join(ROOT, 'configs/barlowtwins/barlowtwins_swin-t_8xb64-adamw-coslr-150e_nyu.py')
+    )
+    init_default_scope('mmpretrain')
+    ssl_model = PRE_MODELS.build(ssl.model)
+    path = str(tmp_path / 'swin_bt.pth')
+    torch.save(dict(state_dict=ssl_model.state_dict()), path)
+    det = Config.fromfile(
+        osp.join(
+            ROOT, 'configs/faster_rcnn/faster-rcnn_swin-t-barlowtwins-pre_fpn_8xb2-adamw-40e_nyu.py'
+        )
+    )
+    det.model.backbone.init_cfg.checkpoint = path
+    init_default_scope('mmdet')
+    model = DET_MODELS.build(det.model)
+    model.init_weights()
+    blocks = 'stages.3.blocks.1.attn.w_msa.qkv.weight'
+    assert torch.equal(model.backbone.state_dict()[blocks], ssl_model.backbone.state_dict()[blocks])

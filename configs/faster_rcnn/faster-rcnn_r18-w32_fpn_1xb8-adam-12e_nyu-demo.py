@@ -30,22 +30,11 @@ model = dict(
 )
 
 # ---- data --------------------------------------------------------------------------------
-train_pipeline = [
-    dict(type='LoadImageChecked', on_error='skip'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.0),  # digits are not mirror-symmetric
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageChecked', on_error='raise'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'instances'),
-    ),
-]
+train_pipeline = _base_.train_pipeline
+train_pipeline[2].scale = img_scale  # Resize
+train_pipeline[3].prob = 0.0  # RandomFlip: digits are not mirror-symmetric
+test_pipeline = _base_.test_pipeline
+test_pipeline[1].scale = img_scale  # Resize
 train_dataloader = dict(
     batch_size=8,
     dataset=dict(

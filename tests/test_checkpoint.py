@@ -122,3 +122,32 @@ def test_malicious_checkpoint_is_refused(trained, demo_root, tmp_path):
 def test_missing_checkpoint_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth does not exist'):
         safe_torch_load(str(tmp_path / 'nope.pth'))
+
+
+def test_vis_detections_and_featmaps(trained, demo_root, tmp_path):
+    import cv2
+
+    from tools.vis_detections import main as vis_det
+    from tools.vis_featmaps import main as vis_feat
+
+    opts = ['--cfg-options', f'test_dataloader.dataset.data_root={demo_root}']
+    ckpt = osp.join(trained, 'epoch_2.pth')
+    out = vis_det([TINY_DET, ckpt, '--num', '2', '--select', 'worst', '--pool', '4',
+                   '--score-thr', '0.0', '--out', str(tmp_path / 'det.png'), *opts])  # fmt: skip
+    img = cv2.imread(out)
+    assert img.shape[0] == 2 * 340 and img.shape[1] == 2 * 320 + 6  # 2 rows: GT | predictions
+    image = osp.join(demo_root, 'labeled', 'validation', 'images', '1.JPEG')
+    out = vis_feat([TINY_DET, ckpt, image, '--out', str(tmp_path / 'feat.png'), *opts])
+    assert cv2.imread(out).shape[1] == 6 * 256 + 5 * 4  # the input and P2-P6
+
+
+def test_f1_matching():
+    import numpy as np
+
+    from tools.vis_detections import f1
+
+    gt = np.array([[0, 0, 10, 10], [20, 20, 30, 30]], np.float32)
+    gl = np.array([1, 2])
+    assert f1(gt, gl, gt.copy(), gl.copy()) == 1.0
+    assert f1(gt, gl, gt[:1], np.array([2])) == 0.0  # right place, wrong class
+    assert f1(gt, gl, np.concatenate([gt, gt[:1]]), np.array([1, 2, 1])) == 2 * 2 / 5  # duplicate

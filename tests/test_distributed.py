@@ -44,6 +44,7 @@ def test_dist_train_ssl_two_processes(name, demo_root, tmp_path):
         'bash', 'tools/dist_train.sh', config, '2', '--work-dir', work,
         '--cfg-options', 'train_cfg.max_epochs=1',
         f'train_dataloader.dataset.data_root={demo_root}',
+        f'custom_hooks.1.data_root={demo_root}',
         env={'PORT': str(free_port()), 'OMP_NUM_THREADS': '1'},
     )  # fmt: skip
     log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(work) for f in fs

@@ -37,6 +37,7 @@ def ssl_run(request, demo_root, tmp_path_factory):
         work,
         '--cfg-options',
         f'train_dataloader.dataset.data_root={demo_root}',
+        f'custom_hooks.1.data_root={demo_root}',
     )
     return request.param, work
 
@@ -45,6 +46,7 @@ def test_ssl_trains_and_logs(ssl_run):
     name, work = ssl_run
     log = last_log(work)
     assert 'Epoch(train) [2][2/2]' in log
+    assert log.count('k-NN probe (epoch') == 3  # KNNProbeHook: before training, epochs 1, 2
     for key in ('cc_diag', 'cc_offdiag', 'cc_diag_gt_0.9', 'eff_rank'):  # SSLDiagnosticsHook
         assert f'{key}: ' in log, key
     if name == 'vicreg':  # the three terms are logged separately
@@ -65,6 +67,7 @@ def test_ssl_resumes(ssl_run, demo_root, tmp_path):
         osp.join(work, 'epoch_1.pth'),
         '--cfg-options',
         f'train_dataloader.dataset.data_root={demo_root}',
+        f'custom_hooks.1.data_root={demo_root}',
     )
     assert 'resumed epoch: 1' in proc.stdout + proc.stderr
     assert osp.isfile(tmp_path / 'epoch_2.pth')
@@ -144,3 +147,14 @@ def test_vis_cross_correlation_tool(ssl_run, demo_root, tmp_path, capsys):
         'effective_rank',
     }
     assert 'effective_rank' in capsys.readouterr().out
+
+
+def test_knn_top1():
+    from custom_modules.hooks import knn_top1
+
+    g = torch.Generator().manual_seed(0)
+    centres = torch.nn.functional.normalize(torch.randn(3, 8, generator=g), dim=1)
+    y = torch.arange(3).repeat_interleave(10)
+    x = torch.nn.functional.normalize(centres[y] + 0.05 * torch.randn(30, 8, generator=g), dim=1)
+    assert knn_top1(x, y, x, y, k=5) == 1.0
+    assert knn_top1(x, y, x, (y + 1) % 3, k=5) == 0.0

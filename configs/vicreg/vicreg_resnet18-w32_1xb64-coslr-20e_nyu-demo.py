@@ -35,5 +35,10 @@ param_scheduler = [
 train_cfg = dict(max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=64)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
-custom_hooks = [dict(type='SSLDiagnosticsHook', interval=10)]
+custom_hooks = [
+    dict(type='SSLDiagnosticsHook', interval=10),
+    dict(type='KNNProbeHook', data_root=data_root, crop_size=32, interval=5,
+         classes=('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight',
+                  'nine')),
+]  # fmt: skip
 randomness = dict(seed=0)

@@ -52,7 +52,11 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 
 # ---- runtime -------------------------------------------------------------------------------
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))
-# cross-correlation diagonal / off-diagonal and effective rank of a batch, in the log
-custom_hooks = [dict(type='SSLDiagnosticsHook', interval=100)]
+custom_hooks = [
+    # cross-correlation diagonal / off-diagonal and effective rank of a batch, in the log
+    dict(type='SSLDiagnosticsHook', interval=100),
+    # k-NN top-1 on object crops of the labeled splits, before training and every 5 epochs
+    dict(type='KNNProbeHook', data_root=_base_.data_root, crop_size=64, interval=5),
+]
 # 8 GPUs x 64 images, as in the file name.
 auto_scale_lr = dict(base_batch_size=512)

@@ -13,6 +13,7 @@ exp of the entropy of the normalised singular values; collapse gives a rank near
 
 import argparse
 import os.path as osp
+import random
 import sys
 
 import numpy as np
@@ -39,6 +40,7 @@ def embed_pairs(cfg, ckpt: str, num: int, seed: int = 0):
     idx = rng.choice(len(dataset), size=min(num, len(dataset)), replace=False)
     torch.manual_seed(seed)
     np.random.seed(seed)
+    random.seed(seed)
     batch = default_collate([dataset[int(i)] for i in idx])
     model = MODELS.build(cfg.model)
     load_checkpoint(model, ckpt, map_location='cpu')
@@ -79,6 +81,11 @@ def main(argv=None):
     parser.add_argument('--num', type=int, default=64, help='positive pairs (default 64)')
     parser.add_argument('--out', help='PNG (default: next to the checkpoint)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--show-dims',
+        type=int,
+        help='plot only the first N dimensions (the numbers always use all)',
+    )
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='overrides')
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)
@@ -88,7 +95,11 @@ def main(argv=None):
     c = cross_correlation(z1, z2)
     stats = summarize(c, torch.cat([z1, z2]))
     out = args.out or osp.splitext(args.checkpoint)[0] + '_cross_correlation.png'
-    plot(c, stats, out, f'{osp.basename(args.checkpoint)}: {len(z1)} pairs, D={c.shape[0]}')
+    shown = c[: args.show_dims, : args.show_dims] if args.show_dims else c
+    title = f'{osp.basename(args.checkpoint)}: {len(z1)} pairs, D={c.shape[0]}'
+    if shown.shape != c.shape:
+        title += f' (first {shown.shape[0]} shown)'
+    plot(shown, stats, out, title)
     for k, v in stats.items():
         print(f'{k:>22}: {v:.4f}')
     print(f'heatmap: {out}')

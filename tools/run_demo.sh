@@ -16,8 +16,13 @@ t0=$(date +%s)
 
 stage() { echo; echo "== [$1/6] $2 ($(date +%H:%M:%S), $(( ($(date +%s) - t0) / 60 )) min so far)"; }
 stem() { basename "$1" .py; }
-data_opts() {
-    for k in "$@"; do printf '%s ' "${k}_dataloader.dataset.data_root=$DATA/"; done
+data_opts() {  # data_root overrides for the named dataloaders (or the k-NN hook)
+    for k in "$@"; do
+        case $k in
+            custom_hooks.*) printf '%s ' "$k.data_root=$DATA/" ;;
+            *) printf '%s ' "${k}_dataloader.dataset.data_root=$DATA/" ;;
+        esac
+    done
 }
 
 train() {  # train CONFIG EPOCHS DATALOADERS...: skip when work_dirs/<stem>/epoch_EPOCHS.pth exists
@@ -31,7 +36,7 @@ train() {  # train CONFIG EPOCHS DATALOADERS...: skip when work_dirs/<stem>/epoc
     # shellcheck disable=SC2046
     $PY tools/train.py "$cfg" --cfg-options $(data_opts "$@") 2>&1 |
         grep --line-buffered -E "Epoch\(train\).*\]\[(10|25|50|75)/|coco/bbox_mAP:|Error|error:" |
-        sed -u 's/^.* - mmengine - INFO - //' | cut -c1-150 || true
+        sed -u -e 's/^.* - mmengine - INFO - //' -e 's/^\(.\{150\}\).*/\1/' || true
     [[ -f $work/epoch_$epochs.pth ]] || { echo "training $cfg failed; see $work"; exit 1; }
     echo $(( $(date +%s) - start )) >"$work/train_seconds"
 }
@@ -56,7 +61,7 @@ stage 2 "check the labeled data"
 $PY tools/check_dataset.py "$DET_RANDOM" --cfg-options $(data_opts train val) 2>/dev/null
 
 stage 3 "Barlow Twins pretraining on $DATA/unlabeled: $(stem $SSL) (~10 min on 2 cores)"
-train "$SSL" 20 train
+train "$SSL" 20 train custom_hooks.1  # the k-NN probe hook has its own data_root
 
 stage 4 "Faster R-CNN from random init: $(stem $DET_RANDOM) (~8 min)"
 train "$DET_RANDOM" 12 train val test

@@ -3,15 +3,16 @@
 mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and always passes
 ``device_ids=[LOCAL_RANK]`` to DDP, both of which fail without a GPU. ``init_cpu_dist``
 starts the gloo process group first (mmengine then skips its own ``init_dist``) and
-``CPUAwareDDP`` drops ``device_ids`` for a module on the CPU. On GPU machines neither is
-used and mmengine behaves as upstream.
+``CPUAwareDDP`` drops ``device_ids`` for a module on the CPU and turns SyncBN into BN there.
+On GPU machines neither is used and mmengine behaves as upstream.
 """
 
 import os
 
 import torch
 import torch.distributed as dist
-from mmengine.model import MMDistributedDataParallel
+from mmengine.logging import print_log
+from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
 from mmengine.registry import MODEL_WRAPPERS
 
 
@@ -30,6 +31,15 @@ class CPUAwareDDP(MMDistributedDataParallel):
         param = next(module.parameters(), None)
         if param is None or param.device.type == 'cpu':
             device_ids = None
+            if any(isinstance(m, torch.nn.SyncBatchNorm) for m in module.modules()):
+                # torch's SyncBatchNorm needs GPUs: on CPUs each process normalises its own
+                # batch, as BN does.
+                print_log(
+                    'CPU training: SyncBN layers become BN (per-process statistics)',
+                    logger='current',
+                    level=30,
+                )
+                module = revert_sync_batchnorm(module)
         super().__init__(module=module, device_ids=device_ids, **kwargs)
 
 

@@ -47,7 +47,8 @@ class GatheredCrossCorrelationHead(BaseModule):
 
     def __init__(self, in_channels: int, loss: dict = dict(type='BarlowTwinsLoss'), init_cfg=None):
         super().__init__(init_cfg)
-        self.loss_module = MODELS.build(loss)
+        # built in mmpretrain's scope whatever the caller's default scope is
+        self.loss_module = MODELS.build({'_scope_': 'mmpretrain', **loss})
         self.bn = nn.BatchNorm1d(in_channels, affine=False)
 
     def cross_correlation(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:

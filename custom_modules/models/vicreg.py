@@ -4,6 +4,7 @@ from typing import Dict, List, Sequence
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
@@ -23,6 +24,9 @@ class VICRegExpander(BaseModule):
         out_channels (int): Embedding width ``D``.
         num_layers (int): Linear layers in all. Defaults to 3.
         with_avg_pool (bool): Global-average-pool (N, C, H, W) features first.
+        norm_cfg (dict): The hidden layers' norm. SyncBN (the official code converts the
+            whole model) so that several GPUs normalise over the global batch; mmengine turns
+            it into BN on one device, and so does CPUAwareDDP on CPUs.
     """
 
     def __init__(
@@ -32,6 +36,7 @@ class VICRegExpander(BaseModule):
         out_channels: int,
         num_layers: int = 3,
         with_avg_pool: bool = True,
+        norm_cfg: dict = dict(type='SyncBN'),
         init_cfg=None,
     ):
         super().__init__(init_cfg)
@@ -41,7 +46,7 @@ class VICRegExpander(BaseModule):
         for i in range(num_layers - 1):
             layers += [
                 nn.Linear(widths[i], widths[i + 1]),
-                nn.BatchNorm1d(widths[i + 1]),
+                build_norm_layer(norm_cfg, widths[i + 1])[1],
                 nn.ReLU(True),
             ]
         layers.append(nn.Linear(widths[-2], widths[-1], bias=False))
@@ -65,7 +70,8 @@ class VICRegHead(BaseModule):
 
     def __init__(self, loss: dict = dict(type='VICRegLoss'), init_cfg=None):
         super().__init__(init_cfg)
-        self.loss_module = MODELS.build(loss)
+        # built in mmpretrain's scope whatever the caller's default scope is
+        self.loss_module = MODELS.build({'_scope_': 'mmpretrain', **loss})
 
     def loss(self, z1: torch.Tensor, z2: torch.Tensor) -> Dict[str, torch.Tensor]:
         """(n, D) embeddings of the two views -> ``loss`` and the detached unweighted

@@ -44,18 +44,25 @@ def step(model, head, x1, x2):
     return loss.detach(), [p.grad.clone() for p in model.parameters()]
 
 
+def ddp_step(rank, world, name):
+    """This process's part of the batch through a DDP-wrapped model: (mean loss, grads)."""
+    x1, x2, model = data()
+    ddp = torch.nn.parallel.DistributedDataParallel(model)
+    part = slice(rank * N // world, (rank + 1) * N // world)
+    loss, grads = step(ddp, make_heads()[name], x1[part], x2[part])
+    losses = [torch.zeros_like(loss) for _ in range(world)]
+    dist.all_gather(losses, loss)
+    return torch.stack(losses).mean(), grads
+
+
 def worker(rank, world, port, name, out):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world)
     try:
-        x1, x2, model = data()
-        ddp = torch.nn.parallel.DistributedDataParallel(model)
-        part = slice(rank * N // world, (rank + 1) * N // world)
-        loss, grads = step(ddp, make_heads()[name], x1[part], x2[part])
-        losses = [torch.zeros_like(loss) for _ in range(world)]
-        dist.all_gather(losses, loss)
+        loss, grads = ddp_step(rank, world, name)  # the DDP wrapper is gone after this
         if rank == 0:
-            torch.save(dict(loss=torch.stack(losses).mean(), grads=grads), out)
+            torch.save(dict(loss=loss, grads=grads), out)
+        dist.barrier()  # nobody tears the group down while another still uses it
     finally:
         dist.destroy_process_group()
 

@@ -3,8 +3,9 @@
 #
 #   bash tools/install.sh            # what `make demo` / `make test` call first
 #
-# * Idempotent: a stamp file records a hash of requirements.txt, this script and the Python version;
-#   when it matches, nothing is reinstalled (the call returns in well under a second).
+# * Idempotent: a stamp file records a hash of requirements.txt, this script, the Python version
+#   and the installed torch build; when it matches, nothing is reinstalled (well under a second).
+#   Installing another torch build into .venv (e.g. a CUDA flavour) and rerunning rebuilds mmcv.
 # * mmcv 2.1.0 has no PyPI wheel.  We take, in this order:
 #     1. the wheel cache outside the repo, keyed by torch and Python version
 #        ($MMCV_WHEEL_CACHE, default ~/.cache/ssl-det/wheels/torch-<T>-py<P>-<cpu|cuda>/),
@@ -20,10 +21,12 @@ VENV=${VENV:-$ROOT/.venv}
 PYTHON=${PYTHON:-python3}
 STAMP=$VENV/.ssl-det-installed
 
-stamp_value() {
+stamp_value() {  # what the environment was built from, torch build included
     {
         cat "$ROOT/requirements.txt" "$ROOT/tools/install.sh"
         "$PYTHON" -c 'import sys; print(sys.version)'
+        "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' \
+            2>/dev/null || true
     } | sha256sum | cut -d' ' -f1
 }
 
@@ -51,11 +54,13 @@ torch_req=$(grep -E '^(torch|torchvision)==' "$ROOT/requirements.txt" | tr '\n' 
 # shellcheck disable=SC2086
 "${PIP[@]}" install -q $torch_req
 
-TORCH_VER=$("$VENV/bin/python" -c 'import torch; print(torch.__version__.split("+")[0])')
+# the full version (2.14.1+cu126 ...) keys the cache; the base version finds shared wheels
+TORCH_FULL=$("$VENV/bin/python" -c 'import torch; print(torch.__version__)')
+TORCH_VER=${TORCH_FULL%%+*}
 PY_VER=$("$VENV/bin/python" -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")')
 flavour=cpu
 [[ $has_cuda == 1 ]] && flavour=cuda
-CACHE=${MMCV_WHEEL_CACHE:-$HOME/.cache/ssl-det/wheels}/torch-$TORCH_VER-py$PY_VER-$flavour
+CACHE=${MMCV_WHEEL_CACHE:-$HOME/.cache/ssl-det/wheels}/torch-${TORCH_FULL//+/_}-py$PY_VER-$flavour
 SHARED=${SHARED_WHEELS:-$ROOT/../shared/wheels}/torch-$TORCH_VER
 mkdir -p "$CACHE"
 

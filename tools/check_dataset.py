@@ -30,7 +30,11 @@ from custom_modules.datasets import (  # noqa: E402
     read_image,
     summarize,
 )
-from custom_modules.datasets.nyu_io import IMAGE_EXTENSIONS, scan_dir  # noqa: E402
+from custom_modules.datasets.nyu_io import (  # noqa: E402
+    IMAGE_EXTENSIONS,
+    scan_dir,
+    size_mismatch,
+)
 
 
 def check_image(job):
@@ -41,16 +45,9 @@ def check_image(job):
     except ImageReadError as e:
         return [e.problem]
     out = [Problem(path, 'image_converted', n, fatal=False) for n in notes]
-    h, w = img.shape[:2]
-    if size is not None and (w, h) != size:
-        out.append(
-            Problem(
-                path,
-                'size_mismatch',
-                f'the image is {w}x{h} but its label says image_size [{size[0]}, {size[1]}]',
-                fatal=True,
-            )
-        )
+    wrong = size and size_mismatch(img, *size)
+    if wrong:
+        out.append(Problem(path, 'size_mismatch', wrong, fatal=True))
     return out
 
 

@@ -190,6 +190,14 @@ def parse_label_file(path: str, cat2label: Dict[str, int]) -> LabelRecord:
     return record
 
 
+def size_mismatch(img: np.ndarray, width: int, height: int) -> Optional[str]:
+    """A message when a decoded (H, W, C) image is not the label's ``image_size``."""
+    h, w = img.shape[:2]
+    if (w, h) == (width, height):
+        return None
+    return f'the image is {w}x{h} but its label says image_size [{width}, {height}]'
+
+
 def _truncation(data: bytes) -> Optional[str]:
     """A message when a JPEG or PNG byte string ends before its end marker."""
     tail = data[-1024:].rstrip(b'\x00\r\n ')

@@ -8,7 +8,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.builder import TRANSFORMS
 from mmengine.logging import print_log
 
-from ..datasets.nyu_io import ImageReadError, read_image
+from ..datasets.nyu_io import ImageReadError, read_image, size_mismatch
 
 
 @TRANSFORMS.register_module()
@@ -55,16 +55,11 @@ class LoadImageChecked(BaseTransform):
         if notes and path not in self._warned:
             self._warned.add(path)
             print_log(f'{path}: {"; ".join(notes)}', logger='current', level=30)
-        h, w = img.shape[:2]
         if self.check_size and 'width' in results and 'height' in results:
-            if (w, h) != (results['width'], results['height']):
-                return self._bad(
-                    ImageReadError(
-                        path,
-                        f'the image is {w}x{h} but its label says image_size '
-                        f'[{results["width"]}, {results["height"]}]; boxes would be wrong',
-                    )
-                )
+            wrong = size_mismatch(img, results['width'], results['height'])
+            if wrong:
+                return self._bad(ImageReadError(path, f'{wrong}; boxes would be wrong'))
+        h, w = img.shape[:2]
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img

@@ -1,5 +1,6 @@
 """The SSL configs train from tools/train.py; the backbone is handed on to a detector."""
 
+import json
 import os
 import os.path as osp
 
@@ -158,3 +159,21 @@ def test_knn_top1():
     x = torch.nn.functional.normalize(centres[y] + 0.05 * torch.randn(30, 8, generator=g), dim=1)
     assert knn_top1(x, y, x, y, k=5) == 1.0
     assert knn_top1(x, y, x, (y + 1) % 3, k=5) == 0.0
+
+
+def test_sweep_projector_tool(demo_root, tmp_path):
+    """Trains the missing run, measures it, writes the table, json and plot; a rerun reuses it."""
+    out = tmp_path / 'sweep'
+    args = ('tools/sweep_projector.py', 'tests/configs/barlowtwins_tiny_nyu-demo.py', '--out',
+            str(out), '--data-root', demo_root + '/', '--num', '6',
+            '--cfg-options', 'train_cfg.max_epochs=1')  # fmt: skip
+    proc = run_tool(*args, '--train', timeout=900)
+    rows = json.loads((out / 'sweep.json').read_text())
+    assert [r['width'] for r in rows] == [512]
+    r = rows[0]
+    assert -1 <= r['mean_diagonal'] <= 1 and 0 <= r['mean_abs_off_diagonal'] <= 1
+    assert 1 <= r['effective_rank'] <= 12 and r['knn_top1'] is not None
+    assert (out / 'sweep.png').stat().st_size > 0 and '| 512 |' in (out / 'sweep.md').read_text()
+    again = run_tool(*args, timeout=900)  # no --train: measures the finished run only
+    assert 'tools/train.py' in proc.stdout and 'tools/train.py' not in again.stdout
+    assert json.loads((out / 'sweep.json').read_text())[0]['mean_diagonal'] == r['mean_diagonal']

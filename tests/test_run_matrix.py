@@ -1,0 +1,106 @@
+"""tools/run_matrix.py: a matrix of tiny runs, rerun (skips), resume and the table."""
+
+import json
+import os
+import os.path as osp
+
+import pytest
+import yaml
+from conftest import run_tool
+
+from tools.run_matrix import RANDOM, paired_gaps, table
+
+
+@pytest.fixture(scope='module')
+def matrix(demo_root, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('matrix')
+    spec = dict(
+        name='tiny',
+        seeds=[0],
+        data_root=demo_root + '/',
+        pretraining=[dict(name='bt', label='Barlow Twins',
+                          config='tests/configs/barlowtwins_tiny_nyu-demo.py',
+                          options={'train_cfg.max_epochs': 1})],
+        detection=[
+            dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py', backbone='R18',
+                 detector='Faster R-CNN', pretraining=None),
+            dict(config='tests/configs/faster-rcnn_tiny-barlowtwins-pre_nyu-demo.py',
+                 backbone='R18', detector='Faster R-CNN', pretraining='bt'),
+        ],
+    )  # fmt: skip
+    path = tmp / 'spec.yml'
+    path.write_text(yaml.safe_dump(spec))
+    out = tmp / 'out'
+    proc = run_tool('tools/run_matrix.py', str(path), '--out', str(out), timeout=900)
+    return path, out, proc
+
+
+def test_matrix_trains_tests_and_tabulates(matrix):
+    _, out, proc = matrix
+    rows = json.loads((out / 'results.json').read_text())
+    assert len(rows) == 2  # 2 detectors x 1 seed (the seed statistics: test_paired_gap_and_table)
+    keys = {'backbone', 'pretraining', 'detector', 'config', 'checkpoint', 'bbox_mAP',
+            'bbox_mAP_50', 'bbox_mAP_75', 'train_minutes', 'seed'}  # fmt: skip
+    for r in rows:
+        assert set(r) == keys
+        assert osp.isfile(r['checkpoint']) and 0 <= r['bbox_mAP'] <= 1
+        assert r['train_minutes'] is not None
+    assert {r['pretraining'] for r in rows} == {RANDOM, 'Barlow Twins'}
+    # the fine-tune got the pretraining run of its own seed, and loaded all of it
+    for seed in (0,):
+        log = (out / f'seed{seed}' / 'faster-rcnn_tiny-barlowtwins-pre_nyu-demo' /
+               'run_matrix.log').read_text()  # fmt: skip
+        assert f'seed{seed}/barlowtwins_tiny_nyu-demo/epoch_1.pth' in log
+        assert '100.0%' in log  # the checkpoint guard's report
+    ssl = json.loads((out / 'ssl.json').read_text())
+    assert [r['seed'] for r in ssl] == [0] and all(r['knn_top1'] is not None for r in ssl)
+    md = (out / 'results.md').read_text()
+    assert 'seeds won' in md
+    assert '== [3/3]' in proc.stdout and 'min left' in proc.stdout  # progress with an ETA
+
+
+def test_rerun_skips_and_resume_continues(matrix):
+    path, out, _ = matrix
+    work = out / 'seed0' / 'faster-rcnn_tiny_nyu-demo'
+    final = work / 'epoch_2.pth'
+    before = {p: os.stat(p).st_mtime for p in out.rglob('*.pth')}
+    # interrupted after epoch 1: the final checkpoint is gone, last_checkpoint names epoch 1
+    final.unlink()
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
+    proc = run_tool('tools/run_matrix.py', str(path), '--out', str(out), timeout=900)
+    assert proc.stdout.count('done before') == 2
+    assert 'resuming the interrupted run' in proc.stdout
+    assert final.is_file()
+    log = (work / 'run_matrix.log').read_text().split('--resume')[-1]
+    assert 'Epoch(train) [2]' in log and 'Epoch(train) [1]' not in log
+    for p, t in before.items():
+        if p != final:
+            assert os.stat(p).st_mtime == t, f'{p} was retrained'
+    assert len(json.loads((out / 'results.json').read_text())) == 2
+
+
+def test_missing_pretraining_name_is_refused(tmp_path):
+    spec = dict(detection=[dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py',
+                                pretraining='nope')])  # fmt: skip
+    (tmp_path / 's.yml').write_text(yaml.safe_dump(spec))
+    proc = run_tool('tools/run_matrix.py', str(tmp_path / 's.yml'), check=False)
+    assert proc.returncode != 0 and "'nope'" in proc.stderr
+
+
+def test_specs_in_the_repo_are_valid():
+    for name in ('demo.yml', 'demo_seeds.yml', 'nyu_report.yml'):
+        proc = run_tool('tools/run_matrix.py', osp.join('configs', 'matrix', name), '--dry-run')
+        assert 'tools/train.py' in proc.stdout
+
+
+def test_paired_gap_and_table():
+    def row(pre, seed, m):
+        return dict(backbone='R', detector='D', pretraining=pre, config=pre, seed=seed,
+                    bbox_mAP=m, bbox_mAP_50=m, bbox_mAP_75=m, train_minutes=1.0)  # fmt: skip
+
+    rows = [row(RANDOM, 0, 0.30), row(RANDOM, 1, 0.20), row('BT', 0, 0.25), row('BT', 1, 0.26)]
+    gaps = paired_gaps(rows)
+    assert sorted(gaps['BT', 'R', 'D']) == [(0, pytest.approx(-0.05)), (1, pytest.approx(0.06))]
+    md = table(rows, [], [0, 1])
+    assert '| BT | R | D |' in md and '1/2' in md and '+0.005 ± 0.078' in md
+    assert '0.250 ± 0.071' in md  # the random-init row: mean and sample sd

@@ -1,0 +1,430 @@
+"""Train and evaluate a pretraining x detector matrix from a spec file; write the results table.
+
+    python tools/run_matrix.py configs/matrix/demo.yml [--seeds 0 1 2]
+    python tools/run_matrix.py configs/matrix/nyu_report.yml --launcher pytorch --gpus 8
+    python tools/run_matrix.py configs/matrix/nyu_report.yml --launcher slurm --gpus 16 \\
+        --partition PART
+
+A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
+
+    name: demo                      # results in work_dirs/<name>/ (or --out)
+    seeds: [0]                      # every run once per seed (randomness.seed)
+    data_root: data/demo/           # optional: every dataloader's and the k-NN hook's data_root
+    pretraining:
+      - {name: barlowtwins, label: Barlow Twins, config: configs/barlowtwins/....py}
+    detection:
+      - {config: configs/faster_rcnn/....py, backbone: ResNet-18, detector: Faster R-CNN,
+         pretraining: null}          # random init
+      - {config: ..., backbone: ..., detector: ..., pretraining: barlowtwins,
+         checkpoint_key: model.backbone.init_cfg.checkpoint}   # the default key
+    options: {}                     # --cfg-options for every run; an entry may add its own
+
+Each run has its own work dir, ``<out>/seed<S>/<config name>``. A run whose last checkpoint exists
+is skipped, one with a ``last_checkpoint`` but no final checkpoint is resumed, and a detector is
+tested (``tools/test.py``) unless its ``test/metrics.json`` is newer than its checkpoint. A
+fine-tune gets its pretraining run's last checkpoint of the same seed through ``checkpoint_key``.
+
+Writes ``<out>/results.json`` (one row per detector and seed: backbone, pretraining, detector,
+config, checkpoint, bbox_mAP, bbox_mAP_50, bbox_mAP_75, train_minutes, seed), ``<out>/ssl.json``
+(each pretraining run's last k-NN probe) and ``<out>/results.md``: the report's table, and with
+several seeds the mean and standard deviation per row and the paired gap of every pretrained
+detector over its random-init twin.
+"""
+
+import argparse
+import functools
+import json
+import os
+import os.path as osp
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+import yaml
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PY = sys.executable
+RANDOM = 'none (random init)'
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('spec', help='YAML spec, e.g. configs/matrix/demo.yml')
+    p.add_argument('--seeds', type=int, nargs='+', help='override the spec seeds')
+    p.add_argument('--out', help='default: work_dirs/<spec name>')
+    p.add_argument('--data-root', help="override the spec's data_root")
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    p.add_argument('--gpus', type=int, default=1, help='processes per run (pytorch / slurm)')
+    p.add_argument('--partition', help='Slurm partition (--launcher slurm)')
+    p.add_argument('--only', choices=['pretraining', 'detection'], help='one half of the matrix')
+    p.add_argument('--dry-run', action='store_true', help='print the commands, run nothing')
+    return p.parse_args(argv)
+
+
+# ---- the spec -------------------------------------------------------------------------------
+def load_spec(path: str, args) -> dict:
+    with open(path) as f:
+        spec = yaml.safe_load(f)
+    spec.setdefault('pretraining', [])
+    spec.setdefault('detection', [])
+    spec.setdefault('options', {})
+    spec['seeds'] = args.seeds or spec.get('seeds', [0])
+    spec['out'] = args.out or osp.join('work_dirs', spec.get('name', stem(path)))
+    if args.data_root:
+        spec['data_root'] = args.data_root
+    names = {p['name'] for p in spec['pretraining']}
+    for d in spec['detection']:
+        if d.get('pretraining') and d['pretraining'] not in names:
+            raise SystemExit(f"{path}: {d['config']} names pretraining {d['pretraining']!r}, "
+                             f'which is not one of {sorted(names)}')  # fmt: skip
+    for entry in spec['pretraining'] + spec['detection']:
+        if not osp.isfile(osp.join(ROOT, entry['config'])):
+            raise SystemExit(f'{path}: no config {entry["config"]}')
+    return spec
+
+
+def stem(path: str) -> str:
+    return osp.splitext(osp.basename(path))[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _config(config: str):
+    from mmengine.config import Config
+
+    return Config.fromfile(osp.join(ROOT, config), import_custom_modules=False)
+
+
+def final_checkpoint(config: str, options: dict) -> str:
+    """The file name of the last checkpoint a run of ``config`` writes."""
+    cfg = _config(config).copy()
+    cfg.merge_from_dict(options)
+    loop = cfg.train_cfg
+    if 'max_epochs' in loop:
+        return f'epoch_{loop.max_epochs}.pth'
+    return f'iter_{loop.max_iters}.pth'
+
+
+def data_options(config: str, data_root) -> dict:
+    """``data_root`` for every dataloader the config has (and its k-NN probe hook)."""
+    if not data_root:
+        return {}
+    cfg, opts = _config(config), {}
+    for split in ('train', 'val', 'test'):
+        if cfg.get(f'{split}_dataloader'):
+            opts[f'{split}_dataloader.dataset.data_root'] = data_root
+    for i, hook in enumerate(cfg.get('custom_hooks', [])):
+        if 'data_root' in hook:
+            opts[f'custom_hooks.{i}.data_root'] = data_root
+    return opts
+
+
+def cfg_options(opts: dict) -> list:
+    if not opts:
+        return []
+    return ['--cfg-options'] + [f'{k}={_fmt(v)}' for k, v in opts.items()]
+
+
+def _fmt(v):
+    if isinstance(v, (list, tuple)):
+        return '[' + ','.join(_fmt(x) for x in v) + ']'
+    return str(v)
+
+
+# ---- running ------------------------------------------------------------------------------
+class Progress:
+    """Prints which run is going, the time so far and an estimate of the time left."""
+
+    def __init__(self, jobs: list):
+        self.jobs, self.t0, self.done = jobs, time.time(), []
+
+    def start(self, i: int, what: str):
+        left = self._eta(i)
+        eta = f', ~{left / 60:.0f} min left' if left is not None else ''
+        print(f'\n== [{i + 1}/{len(self.jobs)}] {what} '
+              f'({time.strftime("%H:%M:%S")}, {(time.time() - self.t0) / 60:.1f} min so far{eta})',
+              flush=True)  # fmt: skip
+
+    def finish(self, job: dict, seconds: float):
+        self.done.append((job['config'], seconds))
+
+    def _eta(self, i: int):
+        """Seconds left: each remaining run as long as the mean of the finished runs of its
+        config, else the spec's ``minutes`` estimate, else the mean of all finished runs."""
+        total, every = 0.0, [s for _, s in self.done]
+        for job in self.jobs[i:]:
+            same = [s for c, s in self.done if c == job['config']]
+            if same:
+                total += sum(same) / len(same)
+            elif job.get('minutes'):
+                total += 60 * job['minutes']
+            elif every:
+                total += sum(every) / len(every)
+            else:
+                return None
+        return total
+
+
+def run(cmd: list, log: str, dry: bool) -> int:
+    """Run one command, echoing one line per epoch (and errors); the full output goes to log."""
+    print('$ ' + ' '.join(cmd), flush=True)
+    if dry:
+        return 0
+    os.makedirs(osp.dirname(log), exist_ok=True)
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    last_epoch, tail = None, []
+    with open(log, 'a') as f, subprocess.Popen(cmd, cwd=ROOT, env=env, text=True,
+                                              stdout=subprocess.PIPE,
+                                              stderr=subprocess.STDOUT) as proc:  # fmt: skip
+        f.write('$ ' + ' '.join(cmd) + '\n')
+        for line in proc.stdout:
+            f.write(line)
+            tail = (tail + [line])[-40:]
+            m = re.search(r'Epoch\(train\)\s*\[(\d+)\]', line)
+            if m and m[1] != last_epoch:
+                last_epoch = m[1]
+                print('   ' + re.sub(r'^.* - mmengine - INFO - ', '', line.rstrip())[:150],
+                      flush=True)  # fmt: skip
+            elif re.search(r'k-NN probe|coco/bbox_mAP:|bbox_mAP\s*:', line):
+                print('   ' + re.sub(r'^.* - mmengine - INFO - ', '', line.rstrip())[:150],
+                      flush=True)  # fmt: skip
+    if proc.returncode != 0:
+        print(''.join(tail), file=sys.stderr)
+        print(f'failed (exit {proc.returncode}); full log: {log}', file=sys.stderr)
+    return proc.returncode
+
+
+def train_cmd(args, config: str, work: str, opts: dict, resume: bool) -> list:
+    extra = ['--work-dir', work] + (['--resume'] if resume else []) + cfg_options(opts)
+    if args.launcher == 'pytorch':
+        return ['bash', 'tools/dist_train.sh', config, str(args.gpus)] + extra
+    if args.launcher == 'slurm':
+        if not args.partition:
+            raise SystemExit('--launcher slurm needs --partition')
+        os.environ['GPUS'] = str(args.gpus)
+        return ['bash', 'tools/slurm_train.sh', args.partition, stem(config), config, work] + extra[
+            2:
+        ]
+    return [PY, 'tools/train.py', config] + extra
+
+
+def test_cmd(args, config: str, ckpt: str, work: str, opts: dict) -> list:
+    test_dir = osp.join(work, 'test')
+    extra = ['--work-dir', test_dir, '--outfile-prefix', osp.join(test_dir, 'predictions')]
+    extra += cfg_options(opts)
+    if args.launcher == 'pytorch':
+        return ['bash', 'tools/dist_test.sh', config, ckpt, str(args.gpus)] + extra
+    if args.launcher == 'slurm':
+        return ['bash', 'tools/slurm_test.sh', args.partition, stem(config), config, ckpt] + extra
+    return [PY, 'tools/test.py', config, ckpt] + extra
+
+
+def train(args, job: dict) -> bool:
+    """Train one run unless its last checkpoint exists; resume an interrupted one."""
+    work, ckpt = job['work_dir'], job['checkpoint']
+    if osp.isfile(osp.join(ROOT, ckpt)):
+        print(f'   done before: {ckpt}')
+        return True
+    resume = osp.isfile(osp.join(ROOT, work, 'last_checkpoint'))
+    if resume:
+        print(f'   resuming the interrupted run in {work}')
+    start = time.time()
+    rc = run(train_cmd(args, job['config'], work, job['options'], resume),
+             osp.join(ROOT, work, 'run_matrix.log'), args.dry_run)  # fmt: skip
+    if args.dry_run:
+        return True
+    if rc != 0 or not osp.isfile(osp.join(ROOT, ckpt)):
+        print(f'   no {ckpt}: training failed', file=sys.stderr)
+        return False
+    seconds_file = osp.join(ROOT, work, 'train_seconds')  # summed over interruptions
+    before = float(open(seconds_file).read()) if resume and osp.isfile(seconds_file) else 0.0
+    with open(seconds_file, 'w') as f:
+        f.write(f'{before + time.time() - start:.1f}\n')
+    return True
+
+
+def test(args, job: dict) -> bool:
+    work, ckpt = job['work_dir'], job['checkpoint']
+    metrics = osp.join(ROOT, work, 'test', 'metrics.json')
+    if osp.isfile(metrics) and osp.getmtime(metrics) > osp.getmtime(osp.join(ROOT, ckpt)):
+        print(f'   tested before: {osp.relpath(metrics, ROOT)}')
+        return True
+    test_opts = {k: v for k, v in job['options'].items() if not k.startswith('train')}
+    rc = run(test_cmd(args, job['config'], ckpt, work, test_opts),
+             osp.join(ROOT, work, 'test', 'run_matrix.log'), args.dry_run)  # fmt: skip
+    return rc == 0 and (args.dry_run or osp.isfile(metrics))
+
+
+def plan(spec: dict, only=None) -> list:
+    """Every run of the matrix, pretraining first (a fine-tune needs its checkpoint)."""
+    jobs, ssl = [], {}
+    for seed in spec['seeds']:
+        for p in spec['pretraining'] if only != 'detection' else []:
+            jobs.append(_job(spec, p, seed, 'pretraining'))
+        for p in spec['pretraining']:
+            ssl[p['name'], seed] = _job(spec, p, seed, 'pretraining')
+    for seed in spec['seeds']:
+        for d in spec['detection'] if only != 'pretraining' else []:
+            job = _job(spec, d, seed, 'detection')
+            if d.get('pretraining'):
+                src = ssl[d['pretraining'], seed]
+                key = d.get('checkpoint_key', 'model.backbone.init_cfg.checkpoint')
+                job['options'][key] = src['checkpoint']
+                job['pretraining_label'] = src.get('label', d['pretraining'])
+                job['needs'] = src['checkpoint']
+            jobs.append(job)
+    return jobs
+
+
+def _job(spec: dict, entry: dict, seed: int, kind: str) -> dict:
+    opts = dict(data_options(entry['config'], spec.get('data_root')))
+    opts.update(spec['options'])
+    opts.update(entry.get('options', {}))
+    opts['randomness.seed'] = seed
+    work = osp.join(spec['out'], f'seed{seed}', stem(entry['config']))
+    ckpt = osp.join(work, final_checkpoint(entry['config'], opts))
+    return dict(entry, kind=kind, seed=seed, options=opts, work_dir=work, checkpoint=ckpt)
+
+
+# ---- results ------------------------------------------------------------------------------
+def collect(spec: dict, jobs: list) -> tuple:
+    rows, ssl_rows = [], []
+    for job in jobs:
+        work = osp.join(ROOT, job['work_dir'])
+        seconds = osp.join(work, 'train_seconds')
+        minutes = round(float(open(seconds).read()) / 60, 1) if osp.isfile(seconds) else None
+        if job['kind'] == 'pretraining':
+            ssl_rows.append(dict(name=job['name'], label=job.get('label', job['name']),
+                                 config=job['config'], checkpoint=job['checkpoint'],
+                                 seed=job['seed'], knn_top1=last_knn(work),
+                                 train_minutes=minutes))  # fmt: skip
+            continue
+        metrics = osp.join(work, 'test', 'metrics.json')
+        if not osp.isfile(metrics):
+            continue
+        with open(metrics) as f:
+            m = json.load(f)
+        rows.append(dict(
+            backbone=job.get('backbone', ''),
+            pretraining=job.get('pretraining_label', RANDOM),
+            detector=job.get('detector', ''),
+            config=job['config'],
+            checkpoint=job['checkpoint'],
+            bbox_mAP=m['coco/bbox_mAP'],
+            bbox_mAP_50=m['coco/bbox_mAP_50'],
+            bbox_mAP_75=m['coco/bbox_mAP_75'],
+            train_minutes=minutes,
+            seed=job['seed'],
+        ))  # fmt: skip
+    return rows, ssl_rows
+
+
+def last_knn(work: str):
+    """The last k-NN probe top-1 in the run's logs (None when the config has no probe)."""
+    value = None
+    for root, _, files in sorted(os.walk(work)):
+        for name in sorted(files):
+            if name.endswith('.log') and name != 'run_matrix.log':
+                with open(osp.join(root, name), errors='replace') as f:
+                    for m in re.finditer(r'k-NN probe \(epoch \d+\): top-1 ([\d.]+)', f.read()):
+                        value = float(m[1])
+    return value
+
+
+def _mean_sd(values: list) -> str:
+    if len(values) == 1:
+        return f'{values[0]:.3f}'
+    return f'{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}'
+
+
+def table(rows: list, ssl_rows: list, seeds: list) -> str:
+    groups = defaultdict(list)
+    for r in rows:
+        groups[r['backbone'], r['pretraining'], r['detector'], r['config']].append(r)
+    n = len(seeds)
+    head = f' (mean ± sd over {n} seeds)' if n > 1 else ''
+    out = [f'| Backbone | Pretraining | Detector | mAP{head} | AP50 | AP75 | train min |',
+           '|---|---|---|---|---|---|---|']  # fmt: skip
+    for (backbone, pre, det, _), rs in groups.items():
+        mins = [r['train_minutes'] for r in rs if r['train_minutes'] is not None]
+        minutes = f'{statistics.mean(mins):.1f}' if mins else ''
+        out.append(f'| {backbone} | {pre} | {det} | {_mean_sd([r["bbox_mAP"] for r in rs])} | '
+                   f'{_mean_sd([r["bbox_mAP_50"] for r in rs])} | '
+                   f'{_mean_sd([r["bbox_mAP_75"] for r in rs])} | {minutes} |')  # fmt: skip
+    gaps = paired_gaps(rows)
+    if gaps:
+        out += ['', '| Pretraining − random init | Backbone | Detector | mAP gap per seed | '
+                'mean ± sd | seeds won |', '|---|---|---|---|---|---|']  # fmt: skip
+        for (pre, backbone, det), per_seed in gaps.items():
+            vals = [g for _, g in sorted(per_seed)]
+            per = ', '.join(f'{g:+.3f} (s{s})' for s, g in sorted(per_seed))
+            won = sum(g > 0 for g in vals)
+            mean_sd = f'{statistics.mean(vals):+.3f}' + (
+                f' ± {statistics.stdev(vals):.3f}' if len(vals) > 1 else '')  # fmt: skip
+            out.append(f'| {pre} | {backbone} | {det} | {per} | {mean_sd} | {won}/{len(vals)} |')
+    knn = [r for r in ssl_rows if r['knn_top1'] is not None]
+    if knn:
+        out += ['', '| Pretraining run | seed | k-NN top-1 (last probe) | train min |',
+                '|---|---|---|---|']  # fmt: skip
+        out += [f"| {r['label']} ({stem(r['config'])}) | {r['seed']} | {r['knn_top1']:.3f} | "
+                f"{r['train_minutes']} |" for r in knn]  # fmt: skip
+    return '\n'.join(out) + '\n'
+
+
+def paired_gaps(rows: list) -> dict:
+    """Per seed, each pretrained row's mAP minus the random-init row of the same backbone and
+    detector (the same fine-tuning budget by construction of the spec)."""
+    base = {(r['backbone'], r['detector'], r['seed']): r['bbox_mAP']
+            for r in rows if r['pretraining'] == RANDOM}  # fmt: skip
+    gaps = defaultdict(list)
+    for r in rows:
+        key = (r['backbone'], r['detector'], r['seed'])
+        if r['pretraining'] != RANDOM and key in base:
+            gaps[r['pretraining'], r['backbone'], r['detector']].append(
+                (r['seed'], r['bbox_mAP'] - base[key])
+            )
+    return gaps
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    spec = load_spec(args.spec, args)
+    jobs = plan(spec, args.only)
+    progress, failed = Progress(jobs), []
+    for i, job in enumerate(jobs):
+        what = f'{job["kind"]} {stem(job["config"])}, seed {job["seed"]}'
+        progress.start(i, what)
+        if job.get('needs') and not args.dry_run and not osp.isfile(osp.join(ROOT, job['needs'])):
+            print(f'   skipped: its pretraining checkpoint {job["needs"]} is missing')
+            failed.append(what)
+            continue
+        start = time.time()
+        ok = train(args, job) and (job['kind'] == 'pretraining' or test(args, job))
+        progress.finish(job, time.time() - start)
+        if not ok:
+            failed.append(what)
+    if args.dry_run:
+        return 0
+    rows, ssl_rows = collect(spec, jobs)
+    out = osp.join(ROOT, spec['out'])
+    os.makedirs(out, exist_ok=True)
+    with open(osp.join(out, 'results.json'), 'w') as f:
+        json.dump(rows, f, indent=2)
+    with open(osp.join(out, 'ssl.json'), 'w') as f:
+        json.dump(ssl_rows, f, indent=2)
+    md = table(rows, ssl_rows, spec['seeds'])
+    with open(osp.join(out, 'results.md'), 'w') as f:
+        f.write(md)
+    print('\n' + md)
+    print(f"written: {spec['out']}/results.json, results.md, ssl.json "
+          f'({(time.time() - progress.t0) / 60:.1f} min)')  # fmt: skip
+    if failed:
+        print('failed: ' + '; '.join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -10,6 +10,47 @@ sys.path.insert(0, ROOT)
 TINY_DET = osp.join(ROOT, 'tests', 'configs', 'faster-rcnn_tiny_nyu-demo.py')
 
 
+def tiny_config(tmp, kind, demo_root, hooks=(), extra='', images=4, workers=0, epochs=3):
+    """Write a config inheriting the tiny SSL or detection config, shrunk further: 64 px
+    images, ``images`` training images (None: all) in batches of 2, no validation, fixed
+    seed and deterministic mode, tests/reliability_faults.py importable, ``hooks`` (config
+    strings) as custom_hooks and ``extra`` appended. Run it with ``PYTHONPATH=tests``."""
+    hooks = '[' + ', '.join(hooks) + ']'
+    if kind == 'det':
+        body = f"""
+_base_ = {osp.join(ROOT, 'tests', 'configs', 'faster-rcnn_tiny_nyu-demo.py')!r}
+train_pipeline = _base_.train_pipeline
+train_pipeline[2].scale = (64, 64)
+train_dataloader = dict(num_workers={workers}, persistent_workers=False,
+                        dataset=dict(data_root={demo_root!r}, pipeline=train_pipeline,
+                                     indices={images!r}))
+val_dataloader = val_cfg = val_evaluator = None
+test_dataloader = test_cfg = test_evaluator = None
+model = dict(train_cfg=dict(rpn_proposal=dict(nms_pre=200, max_per_img=50),
+                            rcnn=dict(sampler=dict(num=32))))
+custom_hooks = {hooks}
+"""
+    else:
+        body = f"""
+_base_ = {osp.join(ROOT, 'tests', 'configs', 'barlowtwins_tiny_nyu-demo.py')!r}
+train_dataloader = dict(batch_size=2, num_workers={workers}, persistent_workers=False,
+                        dataset=dict(data_root={demo_root!r}, max_images={images!r}))
+custom_hooks = {hooks}
+"""
+    body += f"""
+custom_imports = dict(imports=['custom_modules', 'reliability_faults'],
+                      allow_failed_imports=False)
+train_cfg = dict(max_epochs={epochs})
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(max_keep_ckpts=1))
+randomness = dict(seed=0, deterministic=True)
+{extra}
+"""
+    path = osp.join(tmp, f'{kind}_{len(os.listdir(tmp))}.py')
+    with open(path, 'w') as f:
+        f.write(body)
+    return path
+
+
 def run_tool(*args, timeout=600, env=None, check=True):
     """Run a project tool as a user would (a real process); return the CompletedProcess."""
     full_env = dict(os.environ, PYTHONWARNINGS='ignore', **(env or {}))

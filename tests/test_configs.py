@@ -108,3 +108,15 @@ def test_config_trains_a_step(path):
     loss.backward()
     grads = [p.grad for p in model.parameters() if p.requires_grad and p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p) for p in CONFIGS])
+def test_config_has_the_reliability_hooks(path):
+    """Atomic checkpoints, the NaN/Inf stop and per-epoch seeds in every training config; the
+    class-count check in every detector (custom_modules/hooks)."""
+    hooks = Config.fromfile(path).default_hooks
+    assert hooks.checkpoint.type == 'AtomicCheckpointHook'
+    assert hooks.nonfinite.type == 'NonFiniteLossHook'
+    assert hooks.epoch_seed.type == 'EpochSeedHook'
+    if Config.fromfile(path).default_scope == 'mmdet':
+        assert hooks.class_check.type == 'ClassCountCheckHook'

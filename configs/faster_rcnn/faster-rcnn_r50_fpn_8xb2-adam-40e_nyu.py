@@ -42,12 +42,18 @@ param_scheduler = [
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
 # ---- runtime -----------------------------------------------------------------------------
+# Crash-safe checkpoints (written atomically, the old one removed only after the new one is
+# complete), a stop on NaN/Inf losses, per-epoch seeds (resume = uninterrupted run) and the
+# head's num_classes checked against the class list: custom_modules/hooks.
 default_hooks = dict(
+    nonfinite=dict(type='NonFiniteLossHook', max_skips=0),
+    epoch_seed=dict(type='EpochSeedHook'),
+    class_check=dict(type='ClassCountCheckHook'),
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=1,
         max_keep_ckpts=3,
         save_best='coco/bbox_mAP',
         rule='greater',
-    )
+    ),
 )

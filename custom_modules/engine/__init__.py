@@ -1,8 +1,12 @@
+from .atomic import atomic_write, atomic_write_text, save_checkpoint
 from .checkpoint import SAFE_GLOBALS, UnsafeCheckpointError, safe_torch_load
 from .distributed import CPUAwareDDP, init_cpu_dist
 from .pretrained import CheckedPretrainedInit, CheckpointMismatchError, fit_report
 
 __all__ = [
+    'atomic_write',
+    'atomic_write_text',
+    'save_checkpoint',
     'SAFE_GLOBALS',
     'UnsafeCheckpointError',
     'safe_torch_load',

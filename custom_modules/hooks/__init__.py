@@ -1,4 +1,21 @@
+from .checkpoint import AtomicCheckpointHook
+from .class_check import ClassCountCheckHook, ClassCountMismatchError, check_class_count
+from .epoch_seed import EpochSeedHook, epoch_seed
 from .knn_probe import KNNProbeHook, knn_top1, object_crops
+from .nonfinite import NonFiniteLossError, NonFiniteLossHook
 from .ssl_diagnostics import SSLDiagnosticsHook
 
-__all__ = ['KNNProbeHook', 'knn_top1', 'object_crops', 'SSLDiagnosticsHook']
+__all__ = [
+    'AtomicCheckpointHook',
+    'ClassCountCheckHook',
+    'ClassCountMismatchError',
+    'check_class_count',
+    'EpochSeedHook',
+    'epoch_seed',
+    'KNNProbeHook',
+    'knn_top1',
+    'object_crops',
+    'NonFiniteLossError',
+    'NonFiniteLossHook',
+    'SSLDiagnosticsHook',
+]

@@ -1,8 +1,12 @@
+from .bf16_optim_wrapper import BF16OptimWrapper, fp32, prepare_bf16
 from .checkpoint import SAFE_GLOBALS, UnsafeCheckpointError, safe_torch_load
 from .distributed import CPUAwareDDP, init_cpu_dist
 from .pretrained import CheckedPretrainedInit, CheckpointMismatchError, fit_report
 
 __all__ = [
+    'BF16OptimWrapper',
+    'fp32',
+    'prepare_bf16',
     'SAFE_GLOBALS',
     'UnsafeCheckpointError',
     'safe_torch_load',

@@ -31,6 +31,9 @@ from mmengine.registry import OPTIM_WRAPPERS
 _DEVICE_TYPES = ('cpu', 'cuda')
 # mmcv ops without bf16 kernels, which also read channels_last input wrongly (RoIAlign)
 FP32_OPS = ('RoIAlign', 'RoIPool')
+# SSL projectors: their outputs are normalised over the batch, where bf16 rounding (relative to
+# the embedding, not to its spread over the batch) would swamp the signal
+FP32_MODULES = ('NonLinearNeck', 'VICRegExpander')
 # heads whose outputs are decoded (anchors, boxes, NMS): mmdet 2.x's ``force_fp32`` places
 FP32_OUTPUTS = ('BaseDenseHead', 'BBoxHead', 'FCNMaskHead')
 # (autocast-off context, input dtype) of each fp32 region a forward pre-hook opened (LIFO)
@@ -130,6 +133,7 @@ def prepare_bf16(
     channels_last: bool = True,
     fp32_ops: Sequence[str] = FP32_OPS,
     fp32_outputs: Sequence[str] = FP32_OUTPUTS,
+    fp32_modules: Sequence[str] = FP32_MODULES,
 ) -> nn.Module:
     """Make ``model`` (in place) ready for bf16 autocast: fp32 regions around losses and
     ``fp32_ops``, and, with ``channels_last``, 4-D weights and the backbone's input in
@@ -157,7 +161,7 @@ def prepare_bf16(
         if names & set(fp32_ops):
             _fp32_region(m, contiguous=True, cast_back=True)
             n_ops += 1
-        elif type(m).__name__.endswith('Loss'):
+        elif type(m).__name__.endswith('Loss') or names & set(fp32_modules):
             _fp32_region(m, contiguous=False, cast_back=False)
             n_loss += 1
         elif names & set(fp32_outputs):
@@ -204,6 +208,7 @@ class BF16OptimWrapper(OptimWrapper):
         channels_last: bool = True,
         fp32_ops: Sequence[str] = FP32_OPS,
         fp32_outputs: Sequence[str] = FP32_OUTPUTS,
+        fp32_modules: Sequence[str] = FP32_MODULES,
         enabled: bool = True,
         **kwargs,
     ):
@@ -211,13 +216,16 @@ class BF16OptimWrapper(OptimWrapper):
         self.channels_last = channels_last
         self.fp32_ops = tuple(fp32_ops)
         self.fp32_outputs = tuple(fp32_outputs)
+        self.fp32_modules = tuple(fp32_modules)
         self.enabled = enabled
 
     @contextlib.contextmanager
     def optim_context(self, model: nn.Module):
         """Gradient-accumulation context of ``OptimWrapper`` plus bf16 autocast on the
         device of ``model``'s parameters."""
-        prepare_bf16(model, self.channels_last, self.fp32_ops, self.fp32_outputs)
+        prepare_bf16(
+            model, self.channels_last, self.fp32_ops, self.fp32_outputs, self.fp32_modules
+        )
         param = next(model.parameters(), None)
         device_type = param.device.type if param is not None else 'cpu'
         with super().optim_context(model):

@@ -64,8 +64,12 @@ def test_bf16_losses_track_fp32(config, batch_size, grad_cos, demo_root):
     for mode in ('fp32', 'bf16'):
         model = copy.deepcopy(model0).train()
         cfg = copy.deepcopy(optim_cfg)
-        if mode == 'bf16':
-            cfg.type = 'BF16OptimWrapper'
+        cfg.type = 'BF16OptimWrapper' if mode == 'bf16' else 'OptimWrapper'
+        if mode == 'bf16':  # also where the CPU only emulates bf16
+            cfg.enabled = True
+        if mode == 'fp32':  # whatever the demo config chose
+            for key in ('channels_last', 'fp32_ops', 'fp32_outputs', 'fp32_modules', 'enabled'):
+                cfg.pop(key, None)
         wrapper = build_optim_wrapper(model, cfg)
         assert isinstance(wrapper, BF16OptimWrapper) == (mode == 'bf16')
         losses[mode] = []
@@ -163,7 +167,8 @@ def test_ssl_trains_in_bf16_from_tools_train(demo_root, tmp_path):
              'train_cfg.max_epochs=1', f'train_dataloader.dataset.data_root={demo_root}',
              f'custom_hooks.1.data_root={demo_root}')  # fmt: skip
     log = last_log(str(tmp_path))
-    assert 'bf16 autocast: 1 loss modules' in log  # BarlowTwinsLoss
+    # BarlowTwinsLoss and the projector
+    assert "bf16 autocast: in fp32 1 loss modules, 1 ['NonLinearNeck'" in log
     assert 'Epoch(train) [1][' in log and 'k-NN probe (epoch 1' in log
     assert osp.isfile(tmp_path / 'epoch_1.pth')
 

@@ -1,4 +1,4 @@
-from .bf16_optim_wrapper import BF16OptimWrapper, fp32, prepare_bf16
+from .bf16_optim_wrapper import BF16OptimWrapper, fp32, native_bf16, prepare_bf16
 from .checkpoint import SAFE_GLOBALS, UnsafeCheckpointError, safe_torch_load
 from .distributed import CPUAwareDDP, init_cpu_dist
 from .pretrained import CheckedPretrainedInit, CheckpointMismatchError, fit_report
@@ -6,6 +6,7 @@ from .pretrained import CheckedPretrainedInit, CheckpointMismatchError, fit_repo
 __all__ = [
     'BF16OptimWrapper',
     'fp32',
+    'native_bf16',
     'prepare_bf16',
     'SAFE_GLOBALS',
     'UnsafeCheckpointError',

@@ -12,8 +12,9 @@ without channels_last), ``bf16+cl`` (``BF16OptimWrapper``, the default channels_
 Prints each mode's best (minimum) and median step time; the ratios use the best, the
 estimate least disturbed by other processes on a shared machine. The last line is
 ``train step speedup BT X.Xx, FRCNN Y.Yx`` (fp32 / bf16+cl, wall clock); the line before
-it gives the same ratios of process CPU time (all threads), less sensitive to other load. ``--profile`` prints the
-top operators of one Faster R-CNN step in fp32 and in bf16+cl (torch.profiler).
+it gives the same ratios of process CPU time (all threads), less sensitive to other load.
+``--profile`` prints the top operators of one Faster R-CNN step in fp32 and in bf16+cl
+(torch.profiler).
 """
 
 import argparse

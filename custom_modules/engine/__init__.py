@@ -1,4 +1,5 @@
 from .atomic import atomic_write, atomic_write_text, save_checkpoint
+from .bf16_optim_wrapper import BF16OptimWrapper, fp32, native_bf16, prepare_bf16
 from .checkpoint import SAFE_GLOBALS, UnsafeCheckpointError, safe_torch_load
 from .distributed import CPUAwareDDP, init_cpu_dist
 from .pretrained import CheckedPretrainedInit, CheckpointMismatchError, fit_report
@@ -7,6 +8,10 @@ __all__ = [
     'atomic_write',
     'atomic_write_text',
     'save_checkpoint',
+    'BF16OptimWrapper',
+    'fp32',
+    'native_bf16',
+    'prepare_bf16',
     'SAFE_GLOBALS',
     'UnsafeCheckpointError',
     'safe_torch_load',

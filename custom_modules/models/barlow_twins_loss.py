@@ -5,6 +5,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ..engine.bf16_optim_wrapper import fp32
 from .gather import gather_with_grad, off_diagonal
 
 
@@ -56,6 +57,7 @@ class GatheredCrossCorrelationHead(BaseModule):
         z1, z2 = gather_with_grad(z1), gather_with_grad(z2)
         return self.bn(z1).T @ self.bn(z2) / z1.size(0)
 
+    @fp32  # the matrix and the loss in fp32 under bf16 autocast
     def loss(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The scalar loss of two (n, D) embedding batches."""
         return self.loss_module(self.cross_correlation(input, target))

@@ -10,6 +10,8 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..engine.bf16_optim_wrapper import fp32
+
 
 @MODELS.register_module()
 class VICRegExpander(BaseModule):
@@ -73,6 +75,7 @@ class VICRegHead(BaseModule):
         # built in mmpretrain's scope whatever the caller's default scope is
         self.loss_module = MODELS.build({'_scope_': 'mmpretrain', **loss})
 
+    @fp32  # the loss in fp32 under bf16 autocast
     def loss(self, z1: torch.Tensor, z2: torch.Tensor) -> Dict[str, torch.Tensor]:
         """(n, D) embeddings of the two views -> ``loss`` and the detached unweighted
         ``repr_term``, ``std_term``, ``cov_term`` (named without "loss" so that mmengine

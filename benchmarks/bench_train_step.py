@@ -1,0 +1,160 @@
+"""Training-step time of the demo models, fp32 vs bf16 autocast (+ channels_last), in one run.
+
+    python benchmarks/bench_train_step.py [--models bt frcnn vicreg] [--steps 5] [--warmup 2]
+                                          [--profile] [--batch-scale 1.0]
+
+For each model: one real batch of the config's shapes (made by its own train pipeline from
+a small data set that tools/make_demo_data.py writes to a temporary folder), the same initial
+weights in every mode, and ``model.train_step`` (preprocessing, forward, backward, optimiser
+step) timed in rounds that alternate the modes, so that other load on the machine hits all
+modes alike. Modes: ``fp32`` (the configs' ``OptimWrapper``), ``bf16`` (``BF16OptimWrapper``
+without channels_last), ``bf16+cl`` (``BF16OptimWrapper``, the default channels_last).
+Prints each mode's best (minimum) and median step time; the ratios use the best, the
+estimate least disturbed by other processes on a shared machine. The last line is
+``train step speedup BT X.Xx, FRCNN Y.Yx`` (fp32 / bf16+cl, wall clock); the line before
+it gives the same ratios of process CPU time (all threads), less sensitive to other load.
+``--profile`` prints the top operators of one Faster R-CNN step in fp32 and in bf16+cl
+(torch.profiler).
+"""
+
+import argparse
+import copy
+import os.path as osp
+import statistics
+import sys
+import tempfile
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+CONFIGS = {
+    'bt': ('BT', 'configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'),
+    'frcnn': ('FRCNN', 'configs/faster_rcnn/faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py'),
+    'vicreg': ('VICReg', 'configs/vicreg/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'),
+}
+MODES = ('fp32', 'bf16', 'bf16+cl')
+
+
+def build(config, data_root, batch_scale=1.0):
+    """(model, one collated batch, optim_wrapper cfg) of ``config`` on ``data_root``."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.dataset import default_collate, pseudo_collate
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import DATASETS, MODELS, init_default_scope
+
+    import custom_modules  # noqa: F401  (registration)
+
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    init_default_scope(cfg.default_scope)
+    torch.manual_seed(0)
+    model = revert_sync_batchnorm(MODELS.build(cfg.model))  # as mmengine's Runner on 1 process
+    dl = cfg.train_dataloader
+    dl.dataset.data_root = data_root
+    dataset = DATASETS.build(dl.dataset)
+    n = max(1, round(dl.batch_size * batch_scale))
+    collate = {'default_collate': default_collate, 'pseudo_collate': pseudo_collate}[
+        dl.get('collate_fn', {}).get('type', 'pseudo_collate')
+    ]
+    batch = collate([dataset[i % len(dataset)] for i in range(n)])
+    return model, batch, cfg.optim_wrapper, n
+
+
+def make_wrapper(model, optim_cfg, mode):
+    from mmengine.optim import build_optim_wrapper
+
+    optim_cfg = copy.deepcopy(optim_cfg)
+    for key in ('channels_last', 'fp32_ops', 'fp32_outputs', 'fp32_modules', 'enabled'):
+        optim_cfg.pop(key, None)  # whatever the config chose: the modes set it
+    optim_cfg.type = 'OptimWrapper' if mode == 'fp32' else 'BF16OptimWrapper'
+    if mode != 'fp32':
+        optim_cfg.channels_last = mode == 'bf16+cl'
+        optim_cfg.enabled = True  # measured even where the CPU only emulates bf16
+    return build_optim_wrapper(model, optim_cfg)
+
+
+def bench_model(key, data_root, args):
+    import torch
+
+    name, config = CONFIGS[key]
+    model0, batch, optim_cfg, n = build(config, data_root, args.batch_scale)
+    runs = {}
+    for mode in MODES:
+        model = copy.deepcopy(model0).train()
+        runs[mode] = (model, make_wrapper(model, optim_cfg, mode))
+    shapes = batch['inputs']
+    shapes = [tuple(shapes[0].shape)] * len(shapes) if isinstance(shapes, list) else shapes.shape
+    print(f'{name}: {config}, batch {n}, input {shapes[0]} x {len(shapes)}', flush=True)
+    times = {mode: [] for mode in MODES}
+    cpu_times = {mode: [] for mode in MODES}
+    losses = {}
+    for r in range(args.warmup + args.steps):
+        for mode in MODES:
+            model, wrapper = runs[mode]
+            t, c = time.perf_counter(), time.process_time()
+            log = model.train_step(copy.copy(batch), wrapper)
+            dt, dc = time.perf_counter() - t, time.process_time() - c
+            if r >= args.warmup:
+                times[mode].append(dt)
+                cpu_times[mode].append(dc)
+            if r == 0:
+                losses[mode] = float(log['loss'])
+    best = {mode: min(ts) for mode, ts in times.items()}
+    cpu = {mode: min(ts) for mode, ts in cpu_times.items()}
+    for mode in MODES:
+        ts = ', '.join(f'{t:.2f}' for t in times[mode])
+        print(
+            f'  {mode:8s} best {best[mode]:.3f} s/step, median {statistics.median(times[mode]):.3f}'
+            f'  ({ts})  first-step loss {losses[mode]:.4f}  '
+            f'speedup {best["fp32"] / best[mode]:.2f}x; CPU time best {cpu[mode]:.3f} s '
+            f'(speedup {cpu["fp32"] / cpu[mode]:.2f}x)',
+            flush=True,
+        )
+    if args.profile and key == 'frcnn':
+        profile(runs, batch)
+    del runs
+    torch.cuda.empty_cache() if torch.cuda.is_available() else None
+    return name, best['fp32'] / best['bf16+cl'], cpu['fp32'] / cpu['bf16+cl']
+
+
+def profile(runs, batch):
+    from torch.profiler import ProfilerActivity, profile
+
+    for mode in ('fp32', 'bf16+cl'):
+        model, wrapper = runs[mode]
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            model.train_step(copy.copy(batch), wrapper)
+        print(f'\n--- torch.profiler, one Faster R-CNN train step, {mode} ---')
+        print(prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=15))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--models', nargs='+', default=['bt', 'frcnn'], choices=list(CONFIGS))
+    parser.add_argument('--steps', type=int, default=5, help='timed steps per mode')
+    parser.add_argument('--warmup', type=int, default=2, help='untimed steps per mode first')
+    parser.add_argument('--profile', action='store_true', help='profile a Faster R-CNN step')
+    parser.add_argument(
+        '--batch-scale', type=float, default=1.0, help="multiply the configs' batch sizes"
+    )
+    args = parser.parse_args()
+    import torch
+    from mmengine.logging import MMLogger
+
+    from tools.make_demo_data import main as make_demo_data
+
+    MMLogger.get_instance('bench_train_step', log_level='WARNING')  # the current logger: quiet
+
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    ratios = []
+    with tempfile.TemporaryDirectory(prefix='bench_train_step_') as tmp:
+        make_demo_data([tmp, '--seed', '0', '--train', '32', '--val', '1', '--unlabeled', '64'])
+        for key in args.models:
+            ratios.append(bench_model(key, tmp + '/', args))
+    print('CPU-time speedup ' + ', '.join(f'{name} {c:.1f}x' for name, _, c in ratios))
+    print('train step speedup ' + ', '.join(f'{name} {r:.1f}x' for name, r, _ in ratios))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,189 @@
+"""BF16OptimWrapper: bf16 training tracks fp32, runs from tools/train.py, resumes, and
+keeps the fp32 parts (losses, detection heads' outputs, RoIAlign) in fp32."""
+
+import copy
+import os
+import os.path as osp
+import socket
+
+import pytest
+import torch
+from conftest import ROOT, TINY_DET, run_tool
+
+from custom_modules.engine import BF16OptimWrapper, fp32, prepare_bf16, safe_torch_load
+
+BT_TINY = osp.join(ROOT, 'tests', 'configs', 'barlowtwins_tiny_nyu-demo.py')
+BF16 = 'optim_wrapper.type=BF16OptimWrapper'
+
+
+def data_opts(root):
+    return [f'{k}_dataloader.dataset.data_root={root}' for k in ('train', 'val', 'test')]
+
+
+def last_log(work):
+    logs = [osp.join(dp, f) for dp, _, fs in os.walk(work) for f in fs if f.endswith('.log')]
+    return open(max(logs, key=osp.getmtime)).read()
+
+
+def build(config, root, batch_size):
+    """(model, batches, optim_wrapper cfg) of a tiny config, in-process."""
+    from mmengine.config import Config
+    from mmengine.dataset import default_collate, pseudo_collate
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import DATASETS, MODELS, init_default_scope
+
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.default_scope)
+    torch.manual_seed(0)
+    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    model.init_weights()
+    cfg.train_dataloader.dataset.data_root = root
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    collate = default_collate if cfg.default_scope == 'mmpretrain' else pseudo_collate
+    batches = [
+        collate([dataset[(batch_size * i + j) % len(dataset)] for j in range(batch_size)])
+        for i in range(3)
+    ]
+    return model, batches, cfg.optim_wrapper
+
+
+@pytest.mark.parametrize(
+    'config, batch_size, grad_cos',
+    # Barlow Twins normalises the embeddings over the batch: at batch 16 bf16's rounding
+    # (about 0.4% of each value) already moves the gradient by a few degrees
+    [(TINY_DET, 2, 0.99), (BT_TINY, 16, 0.97)],
+    ids=['faster-rcnn', 'barlowtwins'],
+)
+def test_bf16_losses_track_fp32(config, batch_size, grad_cos, demo_root):
+    """Same weights, same batches, same sampling seed: three steps in fp32 and in
+    bf16+channels_last give losses within 2% and first-step gradients of cosine >= grad_cos."""
+    from mmengine.optim import build_optim_wrapper
+
+    model0, batches, optim_cfg = build(config, demo_root, batch_size)
+    losses, grads = {}, {}
+    for mode in ('fp32', 'bf16'):
+        model = copy.deepcopy(model0).train()
+        cfg = copy.deepcopy(optim_cfg)
+        cfg.type = 'BF16OptimWrapper' if mode == 'bf16' else 'OptimWrapper'
+        if mode == 'bf16':  # also where the CPU only emulates bf16
+            cfg.enabled = True
+        if mode == 'fp32':  # whatever the demo config chose
+            for key in ('channels_last', 'fp32_ops', 'fp32_outputs', 'fp32_modules', 'enabled'):
+                cfg.pop(key, None)
+        wrapper = build_optim_wrapper(model, cfg)
+        assert isinstance(wrapper, BF16OptimWrapper) == (mode == 'bf16')
+        losses[mode] = []
+        for i, batch in enumerate(batches):
+            torch.manual_seed(1)  # the detector's RoI samplers
+            if i == 0:  # the first gradient, before any update
+                with wrapper.optim_context(model):
+                    loss = model(**model.data_preprocessor(copy.copy(batch), True), mode='loss')
+                model.parse_losses(loss)[0].backward()
+                grads[mode] = torch.cat([p.grad.flatten() for p in model.parameters()
+                                         if p.grad is not None])  # fmt: skip
+                wrapper.zero_grad()
+                torch.manual_seed(1)
+            log = model.train_step(copy.copy(batch), wrapper)
+            assert log['loss'].dtype == torch.float32
+            losses[mode].append(float(log['loss']))
+    for a, b in zip(losses['fp32'], losses['bf16']):
+        assert abs(a - b) <= 0.02 * abs(a), (losses, a, b)
+    cos = torch.nn.functional.cosine_similarity(grads['fp32'], grads['bf16'], dim=0)
+    assert cos >= grad_cos, float(cos)
+    # the bf16 run trained in channels_last; the parameters (and so checkpoints) stay fp32
+    assert model.backbone.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+def test_fp32_regions_under_autocast():
+    """Losses and @fp32 functions run in fp32; RoIAlign gets contiguous fp32 input (mmcv's
+    CPU kernel has no bf16 and reads channels_last input as if it were NCHW) and gives back
+    the input's dtype; a detection head's outputs come out fp32."""
+    from mmcv.ops import RoIAlign
+    from mmdet.models.dense_heads import RPNHead
+    from mmdet.models.losses import CrossEntropyLoss
+    from mmengine.registry import init_default_scope
+
+    init_default_scope('mmdet')
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = torch.nn.Conv2d(3, 8, 3, padding=1)
+            self.roi = RoIAlign((7, 7), 0.5, 0)
+            self.rpn_head = RPNHead(8, feat_channels=8, num_convs=1)
+            self.loss_cls = CrossEntropyLoss()
+
+    net = prepare_bf16(Net())
+    x = torch.randn(2, 3, 20, 20)
+    rois = torch.tensor([[0, 1.0, 2.0, 10.0, 12.0], [1, 3.0, 3.0, 15.0, 18.0]])
+    with torch.no_grad():
+        reference = net.roi(net.backbone(x).contiguous(), rois)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        feat = net.backbone(x)
+        assert feat.dtype == torch.bfloat16
+        assert feat.is_contiguous(memory_format=torch.channels_last)
+        out = net.roi(feat, rois)
+        assert out.dtype == torch.bfloat16
+        cls_scores, bbox_preds = net.rpn_head([feat])
+        assert cls_scores[0].dtype == bbox_preds[0].dtype == torch.float32
+        loss = net.loss_cls(torch.randn(4, 3).bfloat16(), torch.tensor([0, 1, 2, 0]))
+        assert loss.dtype == torch.float32
+        assert fp32(lambda a, b: a @ b)(torch.randn(4, 4), torch.randn(4, 4)).dtype == torch.float32
+        assert torch.is_autocast_enabled('cpu')  # the fp32 regions closed again
+    assert torch.allclose(out.float(), reference, atol=0.05), (out.float() - reference).abs().max()
+
+
+@pytest.fixture(scope='module')
+def det_bf16_run(demo_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('det_bf16'))
+    run_tool('tools/train.py', TINY_DET, '--work-dir', work, '--cfg-options', BF16,
+             *data_opts(demo_root))  # fmt: skip
+    return work
+
+
+def test_detector_trains_in_bf16_from_tools_train(det_bf16_run):
+    log = last_log(det_bf16_run)
+    assert 'bf16 autocast:' in log and 'channels_last=True' in log
+    assert 'Epoch(train) [2][4/4]' in log and 'coco/bbox_mAP' in log
+    ckpt = safe_torch_load(osp.join(det_bf16_run, 'epoch_2.pth'))
+    assert all(v.dtype != torch.bfloat16 for v in ckpt['state_dict'].values())
+    assert all(torch.isfinite(v.float()).all() for v in ckpt['state_dict'].values())
+
+
+def test_bf16_checkpoint_resumes(det_bf16_run, demo_root, tmp_path):
+    proc = run_tool(
+        'tools/train.py', TINY_DET, '--work-dir', str(tmp_path),
+        '--resume', osp.join(det_bf16_run, 'epoch_1.pth'),
+        '--cfg-options', BF16, *data_opts(demo_root),
+    )  # fmt: skip
+    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    assert 'Epoch(train) [2][4/4]' in last_log(str(tmp_path))
+    assert osp.isfile(tmp_path / 'epoch_2.pth')
+
+
+def test_ssl_trains_in_bf16_from_tools_train(demo_root, tmp_path):
+    run_tool('tools/train.py', BT_TINY, '--work-dir', str(tmp_path), '--cfg-options', BF16,
+             'train_cfg.max_epochs=1', f'train_dataloader.dataset.data_root={demo_root}',
+             f'custom_hooks.1.data_root={demo_root}')  # fmt: skip
+    log = last_log(str(tmp_path))
+    # BarlowTwinsLoss and the projector
+    assert "bf16 autocast: in fp32 1 loss modules, 1 ['NonLinearNeck'" in log
+    assert 'Epoch(train) [1][' in log and 'k-NN probe (epoch 1' in log
+    assert osp.isfile(tmp_path / 'epoch_1.pth')
+
+
+def test_bf16_two_processes(demo_root, tmp_path):
+    """CPUAwareDDP (gloo) with the model put into channels_last after DDP wrapped it."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    run_tool(
+        'bash', 'tools/dist_train.sh', TINY_DET, '2', '--work-dir', str(tmp_path),
+        '--cfg-options', BF16, 'train_cfg.max_epochs=1', *data_opts(demo_root),
+        env={'PORT': str(port), 'OMP_NUM_THREADS': '1'},
+    )  # fmt: skip
+    log = last_log(str(tmp_path))
+    assert 'Distributed training: True' in log and 'bf16 autocast:' in log
+    assert 'Epoch(train) [1][2/2]' in log
+    assert osp.isfile(tmp_path / 'epoch_1.pth')

@@ -41,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from collections import defaultdict
 
 import yaml
@@ -48,6 +49,7 @@ import yaml
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PY = sys.executable
 RANDOM = 'none (random init)'
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 
 def parse_args(argv=None):
@@ -75,11 +77,13 @@ def load_spec(path: str, args) -> dict:
     spec['out'] = args.out or osp.join('work_dirs', spec.get('name', stem(path)))
     if args.data_root:
         spec['data_root'] = args.data_root
-    names = {p['name'] for p in spec['pretraining']}
-    for d in spec['detection']:
+    names = set()
+    for d in spec['pretraining'] + spec['detection']:
         if d.get('pretraining') and d['pretraining'] not in names:
             raise SystemExit(f"{path}: {d['config']} names pretraining {d['pretraining']!r}, "
-                             f'which is not one of {sorted(names)}')  # fmt: skip
+                             f'which is not one of the earlier {sorted(names)}')  # fmt: skip
+        if 'name' in d:
+            names.add(d['name'])
     for entry in spec['pretraining'] + spec['detection']:
         if not osp.isfile(osp.join(ROOT, entry['config'])):
             raise SystemExit(f'{path}: no config {entry["config"]}')
@@ -258,24 +262,32 @@ def test(args, job: dict) -> bool:
 
 
 def plan(spec: dict, only=None) -> list:
-    """Every run of the matrix, pretraining first (a fine-tune needs its checkpoint)."""
+    """Every run of the matrix, pretraining first (a fine-tune needs its checkpoint). A
+    pretraining entry may itself start from an earlier one (UP-DETR from Barlow Twins)."""
     jobs, ssl = [], {}
     for seed in spec['seeds']:
-        for p in spec['pretraining'] if only != 'detection' else []:
-            jobs.append(_job(spec, p, seed, 'pretraining'))
         for p in spec['pretraining']:
-            ssl[p['name'], seed] = _job(spec, p, seed, 'pretraining')
+            job = _link(_job(spec, p, seed, 'pretraining'), p, ssl, seed)
+            ssl[p['name'], seed] = job
+            if only != 'detection':
+                jobs.append(job)
     for seed in spec['seeds']:
         for d in spec['detection'] if only != 'pretraining' else []:
-            job = _job(spec, d, seed, 'detection')
-            if d.get('pretraining'):
-                src = ssl[d['pretraining'], seed]
-                key = d.get('checkpoint_key', 'model.backbone.init_cfg.checkpoint')
-                job['options'][key] = src['checkpoint']
-                job['pretraining_label'] = src.get('label', d['pretraining'])
-                job['needs'] = src['checkpoint']
-            jobs.append(job)
+            jobs.append(_link(_job(spec, d, seed, 'detection'), d, ssl, seed))
     return jobs
+
+
+def _link(job: dict, entry: dict, ssl: dict, seed: int) -> dict:
+    """Point ``job`` at the last checkpoint of the pretraining run its entry names."""
+    if entry.get('pretraining'):
+        src = ssl[entry['pretraining'], seed]
+        key = entry.get('checkpoint_key', 'model.backbone.init_cfg.checkpoint')
+        job['options'][key] = src['checkpoint']
+        job['pretraining_label'] = entry.get('pretraining_label') or src.get(
+            'label', entry['pretraining']
+        )
+        job['needs'] = src['checkpoint']
+    return job
 
 
 def _job(spec: dict, entry: dict, seed: int, kind: str) -> dict:

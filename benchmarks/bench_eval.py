@@ -117,12 +117,12 @@ def main():
     stock.dataset_meta = meta
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its summary
         stock_out, t_stock = run_metric(stock, samples)
-    print(f"mmdet CocoMetric (pycocotools):   {t_stock:8.1f} s  mAP {stock_out['coco/bbox_mAP']}")
+    print(f'mmdet CocoMetric (pycocotools):   {t_stock:8.1f} s  mAP {stock_out["coco/bbox_mAP"]}')
 
     ours = FastCocoMetric(metric='bbox')
     ours.dataset_meta = meta
     ours_out, t_ours = run_metric(ours, samples)
-    print(f"FastCocoMetric (faster-coco-eval): {t_ours:7.1f} s  mAP {ours_out['coco/bbox_mAP']}")
+    print(f'FastCocoMetric (faster-coco-eval): {t_ours:7.1f} s  mAP {ours_out["coco/bbox_mAP"]}')
 
     a, b = recorder.last, ours.last_stats['bbox']
     names = ['mAP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'AR300', 'AR1000', 'ARs', 'ARm',

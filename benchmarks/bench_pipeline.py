@@ -1,6 +1,6 @@
 """mmpretrain's Barlow Twins two-view pipeline against ours (FastSSLView), per core, in one run.
 
-    python benchmarks/bench_pipeline.py [--images 40] [--rounds 3] [--size 500x375]
+    python benchmarks/bench_pipeline.py [--images 40] [--rounds 3] [--size 500x375] [--exact]
 
 Both pipelines start from a PNG path (decode included, as the NYU unlabeled set is PNG) and end
 with ``PackInputs``, at 224 px, with the crop scale (0.4, 1.0) of our config:
@@ -10,7 +10,9 @@ with ``PackInputs``, at 224 px, with the crop scale (0.4, 1.0) of our config:
 * checked: the same views after our ``LoadImageChecked`` (Pillow decode), i.e.
   ``mmpretrain_train_pipeline`` of ``configs/_base_/datasets/nyu_unlabeled_2view.py``;
 * ours: that config's ``train_pipeline`` (``LoadImageChecked(png_decoder='spng')`` + two
-  ``FastSSLView``), which the SSL configs use.
+  ``FastSSLView``), which the SSL configs use;
+* exact (with ``--exact``): ours with ``pixel_exact=True`` (Pillow resize, blur and hue: the
+  same pixels as mmpretrain's for the same parameters).
 
 The images are scikit-learn's two sample photographs cut to ``--size`` and saved as PNG. One
 thread (torch and OpenCV), rounds alternate between the two pipelines and the best round of
@@ -61,8 +63,11 @@ def build(name):
     from mmengine.dataset import Compose
 
     cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/nyu_unlabeled_2view.py'))
-    if name == 'ours':
-        return Compose(cfg.train_pipeline)
+    if name in ('ours', 'exact'):
+        pipeline = copy.deepcopy(cfg.train_pipeline)
+        for view in pipeline[1]['transforms']:
+            view[0]['pixel_exact'] = name == 'exact'
+        return Compose(pipeline)
     pipeline = copy.deepcopy(cfg.mmpretrain_train_pipeline)
     if name == 'mmpretrain':
         pipeline[0] = dict(type='LoadImageFromFile')
@@ -82,6 +87,7 @@ def main():
     parser.add_argument('--images', type=int, default=40)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--size', default='500x375', help='WxH of the PNGs')
+    parser.add_argument('--exact', action='store_true', help='also time pixel_exact=True')
     args = parser.parse_args()
     width, height = map(int, args.size.split('x'))
     warnings.filterwarnings('ignore')
@@ -96,7 +102,8 @@ def main():
         paths = make_pngs(folder, args.images, width, height)
         size = sum(os.path.getsize(p) for p in paths) / len(paths) / 1024
         print(f'{len(paths)} PNGs of {width}x{height} ({size:.0f} KiB each), 224 px, 1 thread')
-        pipes = {name: build(name) for name in ('mmpretrain', 'checked', 'ours')}
+        names = ('mmpretrain', 'checked', 'ours') + (('exact',) if args.exact else ())
+        pipes = {name: build(name) for name in names}
         for p in pipes.values():
             time_round(p, paths[:2])  # warm-up
         best = dict.fromkeys(pipes, 0.0)
@@ -108,6 +115,9 @@ def main():
     print(f'mmpretrain default (LoadImageFromFile + views): {best["mmpretrain"]:.1f} images/s/core')
     print(f'LoadImageChecked + mmpretrain views:            {best["checked"]:.1f} images/s/core')
     print(f'ours (spng + FastSSLView):                      {best["ours"]:.1f} images/s/core')
+    if args.exact:
+        print(f'ours, pixel_exact=True:                         {best["exact"]:.1f} images/s/core')
+        print(f'pixel_exact=True vs mmpretrain default: {best["exact"] / best["mmpretrain"]:.1f}x')
     print(f'vs LoadImageChecked + mmpretrain views: {best["ours"] / best["checked"]:.1f}x')
     print(f'pipeline speedup {best["ours"] / best["mmpretrain"]:.1f}x')
 

@@ -19,12 +19,11 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
+from mmdet.evaluation.metrics import CocoMetric
+from mmdet.registry import METRICS
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
-
-from mmdet.evaluation.metrics import CocoMetric
-from mmdet.registry import METRICS
 
 BACKENDS = ('faster_coco_eval', 'pycocotools')
 # mmdet's names for COCOeval.stats (maxDets = proposal_nums = 100, 300, 1000).

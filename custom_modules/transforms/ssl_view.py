@@ -74,7 +74,11 @@ def rand_crop_params(
 
 # ---- the operations, on RGB PIL images (each equals the mmcv / mmpretrain op) -------------------
 def crop_resize(img: Image.Image, box, size: Tuple[int, int], interpolation: str) -> Image.Image:
-    """``mmcv.imcrop`` + ``mmcv.imresize(backend='pillow')``. box: (top, left, h, w); size (w, h)."""
+    """``mmcv.imcrop`` + ``mmcv.imresize(backend='pillow')``.
+
+    Args:
+        box: (top, left, h, w). size: (w, h).
+    """
     top, left, h, w = box
     return img.crop((left, top, left + w, top + h)).resize(size, _PIL_INTERP[interpolation])
 
@@ -217,7 +221,9 @@ class FastSSLView(BaseTransform):
         pixel_exact: bool = False,
     ) -> None:
         self.scale = (scale, scale) if isinstance(scale, int) else tuple(scale)
-        if crop_ratio_range[0] > crop_ratio_range[1] or aspect_ratio_range[0] > aspect_ratio_range[1]:
+        if crop_ratio_range[0] > crop_ratio_range[1] or (
+            aspect_ratio_range[0] > aspect_ratio_range[1]
+        ):
             raise ValueError('ranges must be (min, max)')
         if interpolation not in _PIL_INTERP:
             raise ValueError(f'interpolation must be one of {sorted(_PIL_INTERP)}')

@@ -1,3 +1,4 @@
 from .loading import LoadImageChecked
+from .ssl_view import FastSSLView
 
-__all__ = ['LoadImageChecked']
+__all__ = ['LoadImageChecked', 'FastSSLView']

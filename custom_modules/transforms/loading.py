@@ -30,11 +30,22 @@ class LoadImageChecked(BaseTransform):
         on_error (str): ``'skip'`` or ``'raise'``.
         to_float32 (bool): Return a float32 image.
         check_size (bool): Compare the decoded size with ``width``/``height``.
+        png_decoder (str): ``'pillow'`` or ``'spng'`` (8-bit RGB PNGs by libspng, faster,
+            same pixels; see :func:`~custom_modules.datasets.nyu_io.read_image`).
     """
 
-    def __init__(self, on_error: str = 'skip', to_float32: bool = False, check_size: bool = True):
+    def __init__(
+        self,
+        on_error: str = 'skip',
+        to_float32: bool = False,
+        check_size: bool = True,
+        png_decoder: str = 'pillow',
+    ):
         if on_error not in ('skip', 'raise'):
             raise ValueError(f"on_error must be 'skip' or 'raise', got {on_error!r}")
+        if png_decoder not in ('pillow', 'spng'):
+            raise ValueError(f"png_decoder must be 'pillow' or 'spng', got {png_decoder!r}")
+        self.png_decoder = png_decoder
         self.on_error = on_error
         self.to_float32 = to_float32
         self.check_size = check_size
@@ -49,7 +60,7 @@ class LoadImageChecked(BaseTransform):
     def transform(self, results: dict) -> Optional[dict]:
         path = results['img_path']
         try:
-            img, notes = read_image(path)
+            img, notes = read_image(path, png_decoder=self.png_decoder)
         except ImageReadError as err:
             return self._bad(err)
         if notes and path not in self._warned:

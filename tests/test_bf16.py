@@ -169,7 +169,8 @@ def test_ssl_trains_in_bf16_from_tools_train(demo_root, tmp_path):
     log = last_log(str(tmp_path))
     # BarlowTwinsLoss and the projector
     assert "bf16 autocast: in fp32 1 loss modules, 1 ['NonLinearNeck'" in log
-    assert 'Epoch(train) [1][' in log and 'k-NN probe (epoch 1' in log
+    assert 'Epoch(train) [1][2/2]' in log
+    assert log.count('k-NN probe (epoch') == 2  # before training and after epoch 1
     assert osp.isfile(tmp_path / 'epoch_1.pth')
 
 

@@ -169,7 +169,8 @@ def test_ssl_trains_in_bf16_from_tools_train(demo_root, tmp_path):
     log = last_log(str(tmp_path))
     # BarlowTwinsLoss and the projector
     assert "bf16 autocast: in fp32 1 loss modules, 1 ['NonLinearNeck'" in log
-    assert 'Epoch(train) [1][' in log and 'k-NN probe (epoch 1' in log
+    assert 'Epoch(train) [1][2/2]' in log
+    assert log.count('k-NN probe (epoch') == 2  # before training and after epoch 1
     assert osp.isfile(tmp_path / 'epoch_1.pth')
 
 
@@ -187,3 +188,17 @@ def test_bf16_two_processes(demo_root, tmp_path):
     assert 'Distributed training: True' in log and 'bf16 autocast:' in log
     assert 'Epoch(train) [1][2/2]' in log
     assert osp.isfile(tmp_path / 'epoch_1.pth')
+
+
+def test_auto_falls_back_to_fp32_without_native_bf16(monkeypatch):
+    """enabled='auto' (the default) on a device that only emulates bf16: plain fp32."""
+    import custom_modules.engine.bf16_optim_wrapper as bf16
+
+    for native in (False, True):
+        monkeypatch.setattr(bf16, 'native_bf16', lambda device_type, native=native: native)
+        model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3))
+        wrapper = BF16OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+        with wrapper.optim_context(model):
+            out = model(torch.randn(1, 3, 8, 8))
+        assert (out.dtype == torch.bfloat16) == native
+        assert model[0].weight.is_contiguous(memory_format=torch.channels_last) == native

@@ -220,7 +220,7 @@ class BF16OptimWrapper(OptimWrapper):
             projectors). Defaults to ``FP32_MODULES``.
         enabled (bool or str): ``True``: bf16 autocast; ``False``: fp32 (channels_last still
             applies); ``'auto'``: bf16 where :func:`native_bf16` says the device computes it
-            natively, else fp32. Defaults to ``'auto'``.
+            natively, else plain fp32 (contiguous memory format too). Defaults to ``'auto'``.
         **kwargs: Passed to :class:`mmengine.optim.OptimWrapper`.
     """
 
@@ -246,16 +246,18 @@ class BF16OptimWrapper(OptimWrapper):
     def optim_context(self, model: nn.Module):
         """Gradient-accumulation context of ``OptimWrapper`` plus bf16 autocast on the
         device of ``model``'s parameters."""
-        prepare_bf16(model, self.channels_last, self.fp32_ops, self.fp32_outputs, self.fp32_modules)
         param = next(model.parameters(), None)
         device_type = param.device.type if param is not None else 'cpu'
         if self.enabled == 'auto':
             self.enabled = native_bf16(device_type)
+            # without bf16 the run is the plain fp32 one, memory format included
+            self.channels_last = self.channels_last and self.enabled
             print_log(
                 f'BF16OptimWrapper: {device_type} computes bf16 '
                 f'{"natively: bf16 autocast" if self.enabled else "by emulation: fp32"}',
                 logger='current',
             )
+        prepare_bf16(model, self.channels_last, self.fp32_ops, self.fp32_outputs, self.fp32_modules)
         with super().optim_context(model):
             with torch.autocast(device_type, dtype=torch.bfloat16, enabled=self.enabled):
                 yield

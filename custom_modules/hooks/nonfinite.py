@@ -46,9 +46,13 @@ class NonFiniteLossHook(Hook):
 
         def checked_parse_losses(losses):
             loss, log_vars = parse_losses(losses)
-            items = [(k, v) for k, v in log_vars.items() if torch.is_tensor(v)]
-            finite = torch.stack([v.detach().float().reshape(()) for _, v in items]).isfinite()
-            self._bad = {k: float(v) for (k, v), ok in zip(items, finite.tolist()) if not ok}
+            items = [(k, v) for k, v in log_vars.items() if torch.is_tensor(v) and v.numel() == 1]
+            finite = torch.stack(
+                [v.detach().float().reshape(()) for _, v in items] or [loss.new_zeros(())]
+            )
+            self._bad = {
+                k: float(v) for (k, v), ok in zip(items, finite.isfinite().tolist()) if not ok
+            }
             if not torch.isfinite(loss.detach()).all():
                 self._bad.setdefault('loss', float(loss.detach().float().sum()))
             return loss, log_vars

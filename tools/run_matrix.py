@@ -18,6 +18,7 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
       - {config: ..., backbone: ..., detector: ..., pretraining: barlowtwins,
          checkpoint_key: model.backbone.init_cfg.checkpoint}   # the default key
     options: {}                     # --cfg-options for every run; an entry may add its own
+    # an entry may also say `seeds: [0]` to run for those seeds only
 
 Each run has its own work dir, ``<out>/seed<S>/<config name>``. A run whose last checkpoint exists
 is skipped, one with a ``last_checkpoint`` but no final checkpoint is resumed, and a detector is
@@ -262,17 +263,20 @@ def test(args, job: dict) -> bool:
 
 
 def plan(spec: dict, only=None) -> list:
-    """Every run of the matrix, pretraining first (a fine-tune needs its checkpoint). A
-    pretraining entry may itself start from an earlier one (UP-DETR from Barlow Twins)."""
+    """Every run of the matrix, seed by seed, pretraining first (a fine-tune needs its
+    checkpoint). A pretraining entry may start from an earlier one (UP-DETR from Barlow Twins)."""
     jobs, ssl = [], {}
     for seed in spec['seeds']:
         for p in spec['pretraining']:
+            if seed not in p.get('seeds', spec['seeds']):
+                continue
             job = _link(_job(spec, p, seed, 'pretraining'), p, ssl, seed)
             ssl[p['name'], seed] = job
             if only != 'detection':
                 jobs.append(job)
-    for seed in spec['seeds']:
         for d in spec['detection'] if only != 'pretraining' else []:
+            if seed not in d.get('seeds', spec['seeds']):
+                continue
             jobs.append(_link(_job(spec, d, seed, 'detection'), d, ssl, seed))
     return jobs
 
@@ -414,7 +418,8 @@ def main(argv=None):
             continue
         start = time.time()
         ok = train(args, job) and (job['kind'] == 'pretraining' or test(args, job))
-        progress.finish(job, time.time() - start)
+        if not args.dry_run:
+            progress.finish(job, time.time() - start)
         if not ok:
             failed.append(what)
     if args.dry_run:

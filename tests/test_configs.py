@@ -94,7 +94,12 @@ def test_config_trains_a_step(path):
     if cfg.default_scope == 'mmdet':
         from mmdet.registry import MODELS
 
-        batch = _det_batch(cfg.model.roi_head.bbox_head.num_classes)
+        # two-stage detectors keep the class head in roi_head, DETR-family ones in bbox_head
+        head = cfg.model.roi_head.bbox_head if 'roi_head' in cfg.model else cfg.model.bbox_head
+        batch = _det_batch(head.num_classes)
+        if cfg.model.get('as_two_stage'):
+            # two-stage DETRs (DINO) pick num_queries encoder tokens: a 64 px image has 85
+            cfg.model.num_queries = 50
     else:
         from mmpretrain.registry import MODELS
 

@@ -1,3 +1,4 @@
 from .loading import LoadImageChecked
+from .query_patches import RandomQueryPatches
 
-__all__ = ['LoadImageChecked']
+__all__ = ['LoadImageChecked', 'RandomQueryPatches']

@@ -45,8 +45,9 @@ def main(argv=None):
         json.dump(metrics, f, indent=2)
     what = args.checkpoint or 'untrained (initialised) model'
     print(f'\npatch-box AP of {what}:')
-    for k in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75'):
-        print(f'{k:>12}: {metrics[f"coco/{k}"]:.4f}')
+    for k in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_AR@100'):
+        if f'coco/{k}' in metrics:
+            print(f'{k:>12}: {metrics[f"coco/{k}"]:.4f}')
     return metrics
 
 

@@ -72,6 +72,10 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = val_dataloader
+# AR@100 (recall of the patches by the 100 boxes, IoU .5:.95) measures localisation apart
+# from the ranking of the scores, which DETR learns last.
+val_evaluator = dict(metric_items=['mAP', 'mAP_50', 'mAP_75', 'AR@100'])
+test_evaluator = val_evaluator
 
 # ---- schedule: the paper's ImageNet recipe, 60 epochs, lr /10 at 40 ----------------------
 max_epochs = 60

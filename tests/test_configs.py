@@ -57,7 +57,28 @@ def test_ssl_detectors_point_at_their_ssl_run():
     assert found >= 3
 
 
-def _det_batch(num_classes):
+def test_updetr_finetunes_point_at_their_pretraining():
+    """A '-updetr-pre' detector loads the last epoch of an UP-DETR config, with the guard."""
+    found = 0
+    for path in CONFIGS:
+        if '-updetr-pre_' not in osp.basename(path):
+            continue
+        model = Config.fromfile(path).model
+        work_dir, ckpt = osp.split(model.init_cfg.checkpoint)
+        stem = osp.basename(work_dir)
+        pre_cfg = osp.join(ROOT, 'configs', 'updetr', stem + '.py')
+        assert work_dir == f'work_dirs/{stem}' and osp.isfile(pre_cfg), model.init_cfg.checkpoint
+        assert ckpt == f'epoch_{Config.fromfile(pre_cfg).train_cfg.max_epochs}.pth'
+        # mmdet's DETR would re-initialise the loaded transformer
+        assert model.type == 'PretrainedDETR' and model.init_cfg.type == 'Pretrained'
+        assert model.backbone.init_cfg is None
+        found += 1
+    assert found >= 2
+
+
+def _det_batch(num_classes, num_patches=0):
+    """Two 64 px images with one box each; with ``num_patches`` (UP-DETR), that many boxes
+    and 32 px query patches instead."""
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
 
@@ -71,6 +92,13 @@ def _det_batch(num_classes):
             bboxes=torch.tensor([[8.0, 8.0, 40.0, 44.0]]),
             labels=torch.tensor([i % num_classes]),
         )
+        if num_patches:
+            xy = torch.randint(0, 32, (num_patches, 2), generator=g).float()
+            s.gt_instances = InstanceData(
+                bboxes=torch.cat([xy, xy + 16], 1), labels=torch.zeros(num_patches).long()
+            )
+            patches = torch.randint(0, 256, (num_patches, 32, 32, 3), generator=g)
+            s.set_metainfo(dict(query_patches=patches.to(torch.uint8).numpy()))
         samples.append(s)
     return dict(inputs=inputs, data_samples=samples)
 
@@ -94,7 +122,12 @@ def test_config_trains_a_step(path):
     if cfg.default_scope == 'mmdet':
         from mmdet.registry import MODELS
 
-        batch = _det_batch(cfg.model.roi_head.bbox_head.num_classes)
+        # two-stage detectors keep the class head in roi_head, DETR-family ones in bbox_head
+        head = cfg.model.roi_head.bbox_head if 'roi_head' in cfg.model else cfg.model.bbox_head
+        batch = _det_batch(head.num_classes, cfg.model.get('num_patches', 0))
+        if cfg.model.get('as_two_stage'):
+            # two-stage DETRs (DINO) pick num_queries encoder tokens: a 64 px image has 85
+            cfg.model.num_queries = 50
     else:
         from mmpretrain.registry import MODELS
 

@@ -1,9 +1,10 @@
-"""The NYU unlabeled layout (``<root>/unlabeled/<id>.PNG``) as an mmpretrain dataset."""
+"""The NYU unlabeled layout (``<root>/unlabeled/<id>.PNG``) as an mmpretrain and mmdet dataset."""
 
 import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
+from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
 
@@ -91,3 +92,8 @@ class NYUUnlabeledDataset(BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         name = self.names[idx].decode()
         return dict(img_path=osp.join(self.img_dir, name), sample_idx=int(idx))
+
+
+# The same folder of images for mmdet configs (UP-DETR pretraining, whose targets come from
+# the RandomQueryPatches transform).
+MMDET_DATASETS.register_module(name='NYUUnlabeledDataset', module=NYUUnlabeledDataset)

@@ -1,6 +1,7 @@
 from .barlow_twins_loss import BarlowTwinsLoss, GatheredCrossCorrelationHead
 from .diagnostics import cross_correlation, effective_rank, summarize
 from .gather import FullGatherLayer, gather_with_grad, off_diagonal
+from .updetr import UPDETR, PretrainedDETR, UPDETRHead
 from .vicreg import VICReg, VICRegExpander, VICRegHead
 from .vicreg_loss import VICRegLoss
 
@@ -17,4 +18,7 @@ __all__ = [
     'VICRegExpander',
     'VICRegHead',
     'VICRegLoss',
+    'PretrainedDETR',
+    'UPDETR',
+    'UPDETRHead',
 ]

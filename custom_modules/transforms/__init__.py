@@ -1,4 +1,5 @@
 from .loading import LoadImageChecked
+from .query_patches import RandomQueryPatches
 from .ssl_view import FastSSLView
 
-__all__ = ['LoadImageChecked', 'FastSSLView']
+__all__ = ['LoadImageChecked', 'FastSSLView', 'RandomQueryPatches']

@@ -136,6 +136,12 @@ def main():
     parser.add_argument('--warmup', type=int, default=2, help='untimed steps per mode first')
     parser.add_argument('--profile', action='store_true', help='profile a Faster R-CNN step')
     parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help="torch threads (default: torch's); 1 makes the CPU time robust to other load",
+    )
+    parser.add_argument(
         '--batch-scale', type=float, default=1.0, help="multiply the configs' batch sizes"
     )
     args = parser.parse_args()
@@ -146,6 +152,8 @@ def main():
 
     MMLogger.get_instance('bench_train_step', log_level='WARNING')  # the current logger: quiet
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
     ratios = []
     with tempfile.TemporaryDirectory(prefix='bench_train_step_') as tmp:

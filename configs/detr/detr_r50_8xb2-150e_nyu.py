@@ -56,6 +56,17 @@ test_evaluator = val_evaluator
 
 # ---- runtime -----------------------------------------------------------------------------
 train_cfg = dict(val_interval=10)
+# The reliability hooks of every training config here (custom_modules/hooks; README
+# "Reliability"): NaN/Inf stop, per-epoch seeds, class-count check, atomic checkpoints.
 default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=3, save_best='coco/bbox_mAP', rule='greater')
+    nonfinite=dict(type='NonFiniteLossHook', max_skips=0),
+    epoch_seed=dict(type='EpochSeedHook'),
+    class_check=dict(type='ClassCountCheckHook'),
+    checkpoint=dict(
+        type='AtomicCheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        save_best='coco/bbox_mAP',
+        rule='greater',
+    ),
 )

@@ -52,6 +52,7 @@ train_dataloader = dict(
         type='NYUUnlabeledDataset',
         data_root=_base_.data_root,
         data_prefix='unlabeled',
+        metainfo=dict(classes=('patch',)),  # the head's one class (ClassCountCheckHook)
         pipeline=train_pipeline,
     ),
 )

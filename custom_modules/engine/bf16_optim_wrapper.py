@@ -52,11 +52,16 @@ def _autocast_off() -> contextlib.ExitStack:
     return stack
 
 
+_LOW = (torch.bfloat16, torch.float16)
+
+
 def _cast(obj, dtype=torch.float32, contiguous=False):
-    """``obj`` with its floating tensors (also inside lists, tuples, dicts) cast to ``dtype``."""
+    """``obj`` with its floating tensors (also inside lists, tuples, dicts) cast to ``dtype``;
+    towards fp32 only bf16/fp16 tensors are cast (fp64 stays fp64)."""
     if isinstance(obj, torch.Tensor):
         if obj.is_floating_point():
-            obj = obj.to(dtype)
+            if dtype != torch.float32 or obj.dtype in _LOW:
+                obj = obj.to(dtype)
             return obj.contiguous() if contiguous else obj
         return obj
     if isinstance(obj, (list, tuple)) and not hasattr(obj, '_fields'):
@@ -83,8 +88,9 @@ def _first_float_dtype(obj):
 
 
 def fp32(fn):
-    """Decorator: run ``fn`` in fp32 under any autocast (floating tensor arguments cast to
-    float32, autocast disabled). Used for losses, which must not be computed in bf16."""
+    """Decorator: run ``fn`` in fp32 under any autocast (bf16/fp16 tensor arguments cast to
+    float32, autocast disabled; fp64 stays fp64). Used for losses, which must not be
+    computed in bf16."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -106,7 +112,7 @@ def _fp32_post_hook(cast_back):
     def hook(module, args, kwargs, output):
         stack, in_dtype = _OPEN_REGIONS.pop()
         stack.close()
-        if cast_back and in_dtype is not None and in_dtype != torch.float32:
+        if cast_back and in_dtype in _LOW:
             return _cast(output, in_dtype)
         return output
 

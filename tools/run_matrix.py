@@ -18,7 +18,8 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
       - {config: ..., backbone: ..., detector: ..., pretraining: barlowtwins,
          checkpoint_key: model.backbone.init_cfg.checkpoint}   # the default key
     options: {}                     # --cfg-options for every run; an entry may add its own
-    # an entry may also say `seeds: [0]` to run for those seeds only
+    # an entry may also say `seeds: [0]` to run for those seeds only; a pretraining entry
+    # limited that way gives its first run to the fine-tunes of every seed
 
 Each run has its own work dir, ``<out>/seed<S>/<config name>``. A run whose last checkpoint exists
 is skipped, one with a ``last_checkpoint`` but no final checkpoint is resumed, and a detector is
@@ -284,7 +285,10 @@ def plan(spec: dict, only=None) -> list:
 def _link(job: dict, entry: dict, ssl: dict, seed: int) -> dict:
     """Point ``job`` at the last checkpoint of the pretraining run its entry names."""
     if entry.get('pretraining'):
-        src = ssl[entry['pretraining'], seed]
+        # a pretraining entry limited to some seeds serves the other seeds with its first run
+        src = ssl.get((entry['pretraining'], seed)) or next(
+            v for (name, _), v in ssl.items() if name == entry['pretraining']
+        )
         key = entry.get('checkpoint_key', 'model.backbone.init_cfg.checkpoint')
         job['options'][key] = src['checkpoint']
         job['pretraining_label'] = entry.get('pretraining_label') or src.get(
@@ -416,9 +420,9 @@ def main(argv=None):
             print(f'   skipped: its pretraining checkpoint {job["needs"]} is missing')
             failed.append(what)
             continue
-        start = time.time()
+        start, fresh = time.time(), not osp.isfile(osp.join(ROOT, job['checkpoint']))
         ok = train(args, job) and (job['kind'] == 'pretraining' or test(args, job))
-        if not args.dry_run:
+        if fresh and not args.dry_run:  # runs done before say nothing about the time left
             progress.finish(job, time.time() - start)
         if not ok:
             failed.append(what)

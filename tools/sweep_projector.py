@@ -59,15 +59,11 @@ def width_of(config: str) -> int:
 
 
 def measure(config: str, ckpt: str, opts: dict, num: int) -> dict:
-    import torch
-
-    from custom_modules.models.diagnostics import cross_correlation, summarize
-    from tools.vis_cross_correlation import embed_pairs
+    from tools.vis_cross_correlation import measure as pair_statistics
 
     cfg = _config(config).copy()
     cfg.merge_from_dict(opts)
-    z1, z2 = embed_pairs(cfg, ckpt, num)
-    return summarize(cross_correlation(z1, z2), torch.cat([z1, z2]))
+    return pair_statistics(cfg, ckpt, num)[1]
 
 
 def plot(rows: list, out: str):

@@ -52,6 +52,14 @@ def embed_pairs(cfg, ckpt: str, num: int, seed: int = 0):
     return z1, z2
 
 
+def measure(cfg, ckpt: str, num: int, seed: int = 0):
+    """The cross-correlation matrix of up to ``num`` embedded positive pairs, its four numbers
+    and the number of pairs."""
+    z1, z2 = embed_pairs(cfg, ckpt, num, seed)
+    c = cross_correlation(z1, z2)
+    return c, summarize(c, torch.cat([z1, z2])), len(z1)
+
+
 def plot(c: torch.Tensor, stats: dict, out: str, title: str):
     import matplotlib
 
@@ -91,12 +99,10 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    z1, z2 = embed_pairs(cfg, args.checkpoint, args.num, args.seed)
-    c = cross_correlation(z1, z2)
-    stats = summarize(c, torch.cat([z1, z2]))
+    c, stats, pairs = measure(cfg, args.checkpoint, args.num, args.seed)
     out = args.out or osp.splitext(args.checkpoint)[0] + '_cross_correlation.png'
     shown = c[: args.show_dims, : args.show_dims] if args.show_dims else c
-    title = f'{osp.basename(args.checkpoint)}: {len(z1)} pairs, D={c.shape[0]}'
+    title = f'{osp.basename(args.checkpoint)}: {pairs} pairs, D={c.shape[0]}'
     if shown.shape != c.shape:
         title += f' (first {shown.shape[0]} shown)'
     plot(shown, stats, out, title)

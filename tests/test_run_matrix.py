@@ -1,5 +1,6 @@
 """tools/run_matrix.py: a matrix of tiny runs, rerun (skips), resume and the table."""
 
+import argparse
 import json
 import os
 import os.path as osp
@@ -8,6 +9,7 @@ import pytest
 import yaml
 from conftest import run_tool
 
+from tools import run_matrix
 from tools.run_matrix import RANDOM, paired_gaps, table
 
 
@@ -31,7 +33,9 @@ def matrix(demo_root, tmp_path_factory):
     path = tmp / 'spec.yml'
     path.write_text(yaml.safe_dump(spec))
     out = tmp / 'out'
-    proc = run_tool('tools/run_matrix.py', str(path), '--out', str(out), timeout=900)
+    # two at once: the random-init fine-tune trains beside the pretraining
+    proc = run_tool('tools/run_matrix.py', str(path), '--out', str(out), '--jobs', '2',
+                    timeout=900)  # fmt: skip
     return path, out, proc
 
 
@@ -105,3 +109,49 @@ def test_paired_gap_and_table():
     md = table(rows, [], [0, 1])
     assert '| BT | R | D |' in md and '1/2' in md and '+0.005 ± 0.078' in md
     assert '0.250 ± 0.071' in md  # the random-init row: mean and sample sd
+
+
+@pytest.mark.parametrize('slots', [1, 2, 3])
+def test_schedule_respects_dependencies_and_slots(slots, monkeypatch):
+    """Fake runs of known length: never more than ``slots`` at once, a fine-tune only after its
+    pretraining, and with 2 slots the random-init fine-tune overlaps the pretraining. A failed
+    pretraining fails (skips) its fine-tunes and nothing else."""
+    import threading
+    import time
+
+    jobs = [
+        dict(kind='pretraining', config='bt', checkpoint='bt.pth', seed=0),
+        dict(kind='pretraining', config='bad', checkpoint='bad.pth', seed=0),
+        dict(kind='detection', config='rand', checkpoint='r.pth', seed=0),
+        dict(kind='detection', config='ft', checkpoint='f.pth', seed=0, needs='bt.pth'),
+        dict(kind='detection', config='ft2', checkpoint='f2.pth', seed=0, needs='bad.pth'),
+    ]
+    spans, now, lock = {}, [0], threading.Lock()
+
+    def fake_run_job(args, jobs_, k, progress):
+        with lock:
+            now[0] += 1
+            running = now[0]
+        start = time.monotonic()
+        ok = jobs_[k]['config'] != 'bad'  # fails at once
+        if jobs_[k].get('needs') == 'bad.pth':
+            ok = False  # its pretraining failed: skipped
+        elif ok:
+            time.sleep(0.2)
+        with lock:
+            spans[jobs_[k]['config']] = (start, time.monotonic(), running)
+            now[0] -= 1
+        return ok
+
+    monkeypatch.setattr(run_matrix, 'run_job', fake_run_job)
+    args = argparse.Namespace(jobs=slots)
+    failed = run_matrix.schedule(args, jobs, run_matrix.Progress(jobs, slots))
+    assert failed == [1, 4]
+    assert set(spans) == {'bt', 'bad', 'rand', 'ft', 'ft2'}
+    assert max(r for _, _, r in spans.values()) <= slots
+    assert spans['ft'][0] >= spans['bt'][1]  # the fine-tune after its pretraining
+    assert spans['ft2'][0] >= spans['bad'][1]
+    overlap = spans['rand'][0] < spans['bt'][1] and spans['bt'][0] < spans['rand'][1]
+    assert overlap == (slots > 1)
+    if slots == 1:  # the plan's order
+        assert sorted(spans, key=lambda c: spans[c][0]) == ['bt', 'bad', 'rand', 'ft', 'ft2']

@@ -1,6 +1,7 @@
 """Write a small detection data set in the NYU layout, from images that ship with packages.
 
     python tools/make_demo_data.py data/demo [--seed 0] [--unlabeled 3000] [--train 600] [--val 200]
+    python tools/make_demo_data.py data/demo_seen --val-seen-only   # a diagnostic split, below
 
 Objects are scikit-learn's bundled handwritten digits (1,797 real 8x8 scans of ten classes),
 smoothly upscaled to 12-44 px, coloured and alpha-blended at random places onto crops of the
@@ -15,7 +16,10 @@ Layout written (as the competition's)::
     OUT/labeled/{training,validation}/labels/<id>.yml   # bboxes, labels, image_size
 
 The validation split draws its digits from scans never used in training or in the unlabeled
-set, so the score measures generalisation to new handwriting.
+set, so the score measures generalisation to new handwriting. ``--val-seen-only`` writes only a
+validation split (same seed, same size) whose digits come from the scans the training and
+unlabeled images use: scored beside the default split, it separates "has not learned digits"
+from "has learned these particular digits".
 """
 
 import argparse
@@ -156,12 +160,18 @@ def main(argv=None):
     parser.add_argument('--unlabeled', type=int, default=3000)
     parser.add_argument('--train', type=int, default=600)
     parser.add_argument('--val', type=int, default=200)
+    parser.add_argument('--val-seen-only', action='store_true',
+                        help='write only a validation split drawn from the training scans')
     args = parser.parse_args(argv)
 
     glyphs, targets, photos = load_sources()
     train_g, train_t = glyphs[:-VAL_GLYPHS], targets[:-VAL_GLYPHS]
     val_g, val_t = glyphs[-VAL_GLYPHS:], targets[-VAL_GLYPHS:]
     rngs = [np.random.default_rng([args.seed, i]) for i in range(3)]
+    if args.val_seen_only:
+        write_labeled(args.out, 'validation', args.val, rngs[1], train_g, train_t, photos)
+        print(f'wrote {args.val} validation images of seen handwriting to {args.out}')
+        return
     write_labeled(args.out, 'training', args.train, rngs[0], train_g, train_t, photos)
     write_labeled(args.out, 'validation', args.val, rngs[1], val_g, val_t, photos)
     un_dir = osp.join(args.out, 'unlabeled')

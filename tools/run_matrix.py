@@ -21,6 +21,9 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
     # an entry may also say `seeds: [0]` to run for those seeds only; a pretraining entry
     # limited that way gives its first run to the fine-tunes of every seed
 
+With ``--jobs N`` up to N runs go at once, each fine-tune as soon as its pretraining run has
+finished; every output line then starts with the run's tag.
+
 Each run has its own work dir, ``<out>/seed<S>/<config name>``. A run whose last checkpoint exists
 is skipped, one with a ``last_checkpoint`` but no final checkpoint is resumed, and a detector is
 tested (``tools/test.py``) unless its ``test/metrics.json`` is newer than its checkpoint. A
@@ -42,6 +45,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections import defaultdict
@@ -65,6 +69,14 @@ def parse_args(argv=None):
     p.add_argument('--partition', help='Slurm partition (--launcher slurm)')
     p.add_argument('--only', choices=['pretraining', 'detection'], help='one half of the matrix')
     p.add_argument('--dry-run', action='store_true', help='print the commands, run nothing')
+    p.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='runs at once (default 1); a fine-tune starts when its pretraining is '
+        'done, so with 2 the random-init fine-tunes train beside the pretraining. '
+        'On a CPU give each run its share of the cores (OMP_NUM_THREADS)',
+    )
     return p.parse_args(argv)
 
 
@@ -141,41 +153,67 @@ def _fmt(v):
 
 # ---- running ------------------------------------------------------------------------------
 class Progress:
-    """Prints which run is going, the time so far and an estimate of the time left."""
+    """Prints which run starts, the time so far and an estimate of the time left."""
 
-    def __init__(self, jobs: list):
-        self.jobs, self.t0, self.done = jobs, time.time(), []
+    def __init__(self, jobs: list, parallel: int = 1):
+        self.jobs, self.parallel, self.t0 = jobs, parallel, time.time()
+        self.done, self.finished, self.started = [], set(), {}
 
     def start(self, i: int, what: str):
-        left = self._eta(i)
+        self.started[i] = time.time()
+        left = self._eta()
         eta = f', ~{left / 60:.0f} min left' if left is not None else ''
-        print(f'\n== [{i + 1}/{len(self.jobs)}] {what} '
-              f'({time.strftime("%H:%M:%S")}, {(time.time() - self.t0) / 60:.1f} min so far{eta})',
-              flush=True)  # fmt: skip
+        say(
+            f'\n== [{i + 1}/{len(self.jobs)}] {what} '
+            f'({time.strftime("%H:%M:%S")}, {(time.time() - self.t0) / 60:.1f} min so far{eta})'
+        )
 
-    def finish(self, job: dict, seconds: float):
-        self.done.append((job['config'], seconds))
+    def finish(self, i: int, seconds, fresh: bool):
+        """``fresh``: it trained now (runs done before say nothing about the time left)."""
+        self.finished.add(i)
+        if fresh:
+            self.done.append((self.jobs[i]['config'], seconds))
 
-    def _eta(self, i: int):
-        """Seconds left: each remaining run as long as the mean of the finished runs of its
-        config, else the spec's ``minutes`` estimate, else the mean of all finished runs."""
-        total, every = 0.0, [s for _, s in self.done]
-        for job in self.jobs[i:]:
-            same = [s for c, s in self.done if c == job['config']]
-            if same:
-                total += sum(same) / len(same)
-            elif job.get('minutes'):
-                total += 60 * job['minutes']
-            elif every:
-                total += sum(every) / len(every)
-            else:
+    def _estimate(self, job: dict):
+        """A run's seconds: the mean of the finished runs of its config, else the spec's
+        ``minutes``, else the mean of all finished runs (None: no idea yet)."""
+        same = [s for c, s in self.done if c == job['config']]
+        every = [s for _, s in self.done]
+        if same:
+            return sum(same) / len(same)
+        if job.get('minutes'):
+            return 60 * job['minutes']
+        return sum(every) / len(every) if every else None
+
+    def _eta(self):
+        """Seconds left: the remaining work spread over ``parallel`` slots, but never less than
+        the longest chain (a pretraining run, then a fine-tune from it)."""
+        left, producer = {}, {j['checkpoint']: k for k, j in enumerate(self.jobs)}
+        for k, job in enumerate(self.jobs):
+            if k in self.finished:
+                continue
+            est = self._estimate(job)
+            if est is None:
                 return None
-        return total
+            left[k] = max(0.0, est - (time.time() - self.started.get(k, time.time())))
+        chains = [v + left.get(producer.get(self.jobs[k].get('needs')), 0.0)
+                  for k, v in left.items()]  # fmt: skip
+        return max(sum(left.values()) / self.parallel, max(chains, default=0.0))
 
 
-def run(cmd: list, log: str, dry: bool) -> int:
+def say(text: str, tag: str = '', file=None):
+    """Print whole lines, each prefixed with ``tag`` (the run's, when several run at once)."""
+    with _PRINT:
+        for line in text.split('\n'):
+            print(tag + line, file=file or sys.stdout, flush=True)
+
+
+_PRINT = threading.Lock()
+
+
+def run(cmd: list, log: str, dry: bool, tag: str = '') -> int:
     """Run one command, echoing one line per epoch (and errors); the full output goes to log."""
-    print('$ ' + ' '.join(cmd), flush=True)
+    say('$ ' + ' '.join(cmd), tag)
     if dry:
         return 0
     os.makedirs(osp.dirname(log), exist_ok=True)
@@ -191,14 +229,12 @@ def run(cmd: list, log: str, dry: bool) -> int:
             m = re.search(r'Epoch\(train\)\s*\[(\d+)\]', line)
             if m and m[1] != last_epoch:
                 last_epoch = m[1]
-                print('   ' + re.sub(r'^.* - mmengine - INFO - ', '', line.rstrip())[:150],
-                      flush=True)  # fmt: skip
+                say('   ' + re.sub(r'^.* - mmengine - INFO - ', '', line.rstrip())[:150], tag)
             elif re.search(r'k-NN probe|coco/bbox_mAP:|bbox_mAP\s*:', line):
-                print('   ' + re.sub(r'^.* - mmengine - INFO - ', '', line.rstrip())[:150],
-                      flush=True)  # fmt: skip
+                say('   ' + re.sub(r'^.* - mmengine - INFO - ', '', line.rstrip())[:150], tag)
     if proc.returncode != 0:
-        print(''.join(tail), file=sys.stderr)
-        print(f'failed (exit {proc.returncode}); full log: {log}', file=sys.stderr)
+        say(''.join(tail).rstrip('\n'), tag, sys.stderr)
+        say(f'failed (exit {proc.returncode}); full log: {log}', tag, sys.stderr)
     return proc.returncode
 
 
@@ -227,22 +263,22 @@ def test_cmd(args, config: str, ckpt: str, work: str, opts: dict) -> list:
     return [PY, 'tools/test.py', config, ckpt] + extra
 
 
-def train(args, job: dict) -> bool:
+def train(args, job: dict, tag: str = '') -> bool:
     """Train one run unless its last checkpoint exists; resume an interrupted one."""
     work, ckpt = job['work_dir'], job['checkpoint']
     if osp.isfile(osp.join(ROOT, ckpt)):
-        print(f'   done before: {ckpt}')
+        say(f'   done before: {ckpt}', tag)
         return True
     resume = osp.isfile(osp.join(ROOT, work, 'last_checkpoint'))
     if resume:
-        print(f'   resuming the interrupted run in {work}')
+        say(f'   resuming the interrupted run in {work}', tag)
     start = time.time()
     rc = run(train_cmd(args, job['config'], work, job['options'], resume),
-             osp.join(ROOT, work, 'run_matrix.log'), args.dry_run)  # fmt: skip
+             osp.join(ROOT, work, 'run_matrix.log'), args.dry_run, tag)  # fmt: skip
     if args.dry_run:
         return True
     if rc != 0 or not osp.isfile(osp.join(ROOT, ckpt)):
-        print(f'   no {ckpt}: training failed', file=sys.stderr)
+        say(f'   no {ckpt}: training failed', tag, sys.stderr)
         return False
     seconds_file = osp.join(ROOT, work, 'train_seconds')  # summed over interruptions
     before = float(open(seconds_file).read()) if resume and osp.isfile(seconds_file) else 0.0
@@ -251,15 +287,15 @@ def train(args, job: dict) -> bool:
     return True
 
 
-def test(args, job: dict) -> bool:
+def test(args, job: dict, tag: str = '') -> bool:
     work, ckpt = job['work_dir'], job['checkpoint']
     metrics = osp.join(ROOT, work, 'test', 'metrics.json')
     if osp.isfile(metrics) and osp.getmtime(metrics) > osp.getmtime(osp.join(ROOT, ckpt)):
-        print(f'   tested before: {osp.relpath(metrics, ROOT)}')
+        say(f'   tested before: {osp.relpath(metrics, ROOT)}', tag)
         return True
     test_opts = {k: v for k, v in job['options'].items() if not k.startswith('train')}
     rc = run(test_cmd(args, job['config'], ckpt, work, test_opts),
-             osp.join(ROOT, work, 'test', 'run_matrix.log'), args.dry_run)  # fmt: skip
+             osp.join(ROOT, work, 'test', 'run_matrix.log'), args.dry_run, tag)  # fmt: skip
     return rc == 0 and (args.dry_run or osp.isfile(metrics))
 
 
@@ -408,24 +444,65 @@ def paired_gaps(rows: list) -> dict:
     return gaps
 
 
+def run_job(args, jobs: list, i: int, progress: Progress) -> bool:
+    """Train (and for a detector, test) ``jobs[i]``; False when it failed or was skipped."""
+    job = jobs[i]
+    tag = f'[{i + 1}] ' if args.jobs > 1 else ''
+    progress.start(i, f'{job["kind"]} {stem(job["config"])}, seed {job["seed"]}')
+    if job.get('needs') and not args.dry_run and not osp.isfile(osp.join(ROOT, job['needs'])):
+        say(f'   skipped: its pretraining checkpoint {job["needs"]} is missing', tag)
+        progress.finish(i, None, False)
+        return False
+    start, fresh = time.time(), not osp.isfile(osp.join(ROOT, job['checkpoint']))
+    ok = train(args, job, tag) and (job['kind'] == 'pretraining' or test(args, job, tag))
+    progress.finish(i, time.time() - start, fresh and not args.dry_run)
+    return ok
+
+
+def schedule(args, jobs: list, progress: Progress) -> list:
+    """Run every job, up to ``args.jobs`` at once; a job that needs a pretraining run of the
+    list starts after it. With several slots the pretraining runs go first (they unblock the
+    fine-tunes); with one, the plan's order. Returns the indices of the failed jobs."""
+    producer = {j['checkpoint']: k for k, j in enumerate(jobs) if j['kind'] == 'pretraining'}
+    pending = list(range(len(jobs)))
+    if args.jobs > 1:
+        pending.sort(key=lambda k: (jobs[k]['kind'] != 'pretraining', k))
+    results, running, cond = {}, {}, threading.Condition()
+
+    def work(k):
+        try:
+            ok = run_job(args, jobs, k, progress)
+        except Exception as e:  # a bug in one run's bookkeeping must not hang the others
+            say(f'[{k + 1}] error: {e!r}', file=sys.stderr)
+            ok = False
+        with cond:
+            results[k] = ok
+            cond.notify()
+
+    with cond:
+        while pending or running:
+            for k in list(pending):
+                if len(running) >= max(1, args.jobs):
+                    break
+                dep = producer.get(jobs[k].get('needs'))
+                if dep is not None and dep not in results:
+                    continue  # its pretraining has not finished yet
+                pending.remove(k)
+                running[k] = threading.Thread(target=work, args=(k,), daemon=True)
+                running[k].start()
+            cond.wait_for(lambda: any(k in results for k in running))
+            for k in [k for k in running if k in results]:
+                running.pop(k).join()
+    return [k for k in sorted(results) if not results[k]]
+
+
 def main(argv=None):
     args = parse_args(argv)
     spec = load_spec(args.spec, args)
     jobs = plan(spec, args.only)
-    progress, failed = Progress(jobs), []
-    for i, job in enumerate(jobs):
-        what = f'{job["kind"]} {stem(job["config"])}, seed {job["seed"]}'
-        progress.start(i, what)
-        if job.get('needs') and not args.dry_run and not osp.isfile(osp.join(ROOT, job['needs'])):
-            print(f'   skipped: its pretraining checkpoint {job["needs"]} is missing')
-            failed.append(what)
-            continue
-        start, fresh = time.time(), not osp.isfile(osp.join(ROOT, job['checkpoint']))
-        ok = train(args, job) and (job['kind'] == 'pretraining' or test(args, job))
-        if fresh and not args.dry_run:  # runs done before say nothing about the time left
-            progress.finish(job, time.time() - start)
-        if not ok:
-            failed.append(what)
+    progress = Progress(jobs, max(1, args.jobs))
+    failed = [f'{jobs[k]["kind"]} {stem(jobs[k]["config"])}, seed {jobs[k]["seed"]}'
+              for k in schedule(args, jobs, progress)]  # fmt: skip
     if args.dry_run:
         return 0
     rows, ssl_rows = collect(spec, jobs)

@@ -150,6 +150,37 @@ def test_vis_cross_correlation_tool(ssl_run, demo_root, tmp_path, capsys):
     assert 'effective_rank' in capsys.readouterr().out
 
 
+def test_probe_backbone_tool(ssl_run, demo_root, capsys):
+    """Raw pixels (one number), random init and the checkpoint (one per stage), printed."""
+    from tools.probe_backbone import main as probe_main
+
+    name, work = ssl_run
+    ckpt = osp.join(work, 'epoch_2.pth')
+    rows = probe_main([SSL_TINY[name], ckpt, '--data-root', demo_root, '--crop-size', '16',
+                       '--max-train', '40', '--max-val', '20'])  # fmt: skip
+    assert [r[0] for r in rows] == ['raw pixels', 'random init', ckpt]
+    assert len(rows[0][2]) == 1 and len(rows[1][2]) == len(rows[2][2]) == 4
+    assert all(0 <= a <= 1 for r in rows for a in r[2])
+    out = capsys.readouterr().out
+    assert '| raw pixels | 16 |' in out and 'stage 4' in out
+
+
+def test_ssl_tools_build_the_runners_model():
+    """The tools' model normalises like the runner's (mmpretrain keeps data_preprocessor at the
+    config's top level; building cfg.model alone once fed raw BGR pixels to the diagnostics)."""
+    from mmengine.config import Config
+
+    from tools.vis_cross_correlation import build_ssl_model
+
+    cfg = Config.fromfile(SSL_TINY['barlowtwins'])
+    model = build_ssl_model(cfg)
+    pre = model.data_preprocessor
+    assert torch.allclose(pre.mean.flatten(), torch.tensor(cfg.data_preprocessor.mean))
+    assert torch.allclose(pre.std.flatten(), torch.tensor(cfg.data_preprocessor.std))
+    assert pre._channel_conversion == cfg.data_preprocessor.to_rgb
+    assert not model.training
+
+
 def test_knn_top1():
     from custom_modules.hooks import knn_top1
 

@@ -160,8 +160,11 @@ def main(argv=None):
     parser.add_argument('--unlabeled', type=int, default=3000)
     parser.add_argument('--train', type=int, default=600)
     parser.add_argument('--val', type=int, default=200)
-    parser.add_argument('--val-seen-only', action='store_true',
-                        help='write only a validation split drawn from the training scans')
+    parser.add_argument(
+        '--val-seen-only',
+        action='store_true',
+        help='write only a validation split drawn from the training scans',
+    )
     args = parser.parse_args(argv)
 
     glyphs, targets, photos = load_sources()

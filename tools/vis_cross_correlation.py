@@ -27,12 +27,29 @@ from custom_modules.models.diagnostics import (  # noqa: E402
 )
 
 
+def build_ssl_model(cfg, ckpt: str = None):
+    """The config's mmpretrain model (eval mode) as the runner builds it: mmpretrain configs keep
+    ``data_preprocessor`` (mean, std, BGR->RGB) at the top level and the runner moves it into
+    the model; ``MODELS.build(cfg.model)`` alone would feed raw 0-255 BGR pixels."""
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmpretrain.registry import MODELS
+
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    model = MODELS.build(model_cfg)
+    if ckpt:
+        load_checkpoint(model, ckpt, map_location='cpu')
+    return model.eval()
+
+
 def embed_pairs(cfg, ckpt: str, num: int, seed: int = 0):
     """(num, D) projector outputs of both views of ``num`` training images."""
     from mmengine.dataset import default_collate
     from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
-    from mmpretrain.registry import DATASETS, MODELS
+    from mmpretrain.registry import DATASETS
 
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
@@ -42,9 +59,7 @@ def embed_pairs(cfg, ckpt: str, num: int, seed: int = 0):
     np.random.seed(seed)
     random.seed(seed)
     batch = default_collate([dataset[int(i)] for i in idx])
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, ckpt, map_location='cpu')
-    model.eval()
+    model = build_ssl_model(cfg, ckpt)
     with torch.no_grad():
         data = model.data_preprocessor(batch, False)
         views = data['inputs']

@@ -1,0 +1,100 @@
+"""What an SSL backbone knows about the labelled objects: k-NN top-1 on object crops at every
+stage, beside raw pixels and a random-init backbone.
+
+    python tools/probe_backbone.py SSL_CONFIG [CKPT ...] [--data-root data/demo/] \\
+        [--crop-size 32 64] [--max-train 2000] [--max-val 1000]
+
+Crops around the labelled boxes of the training split are the memory and those of the
+validation split the queries (the same crops as ``KNNProbeHook``); each row embeds them with a
+backbone (random init with the config's seed, or a checkpoint), global-average-pools every
+stage and reports the weighted k-NN top-1 per stage. The ``raw pixels`` row flattens the
+grey-level crop (mean removed): a backbone stage that scores below it has not learned what
+tells the classes apart. Prints a Markdown table.
+"""
+
+import argparse
+import os.path as osp
+import sys
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, DictAction
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from custom_modules.hooks.knn_probe import knn_top1, object_crops  # noqa: E402
+from tools.vis_cross_correlation import build_ssl_model  # noqa: E402
+
+
+def stage_features(model, crops):
+    """Global-average-pooled features of every backbone stage: a list of (N, C) tensors."""
+    pre = model.data_preprocessor
+    mean, std = pre.mean.view(1, 3, 1, 1).cpu(), pre.std.view(1, 3, 1, 1).cpu()
+    x = torch.from_numpy(crops[..., ::-1].copy()).permute(0, 3, 1, 2).float()  # BGR -> RGB
+    out_indices = model.backbone.out_indices
+    model.backbone.out_indices = tuple(range(len(model.backbone.res_layers)))
+    try:
+        with torch.no_grad():
+            chunks = [model.backbone((x[i : i + 256] - mean) / std) for i in range(0, len(x), 256)]
+    finally:
+        model.backbone.out_indices = out_indices
+    return [torch.cat([c[s].mean(dim=(2, 3)) for c in chunks]) for s in range(len(chunks[0]))]
+
+
+def raw_pixels(crops):
+    g = torch.from_numpy(crops.mean(-1).reshape(len(crops), -1)).float()
+    return g - g.mean(1, keepdim=True)
+
+
+def probe(cfg, ckpts, crop_sizes, max_train, max_val, k=20, t=0.07):
+    """Rows of (name, crop size, [top-1 per stage]) for raw pixels, random init and ``ckpts``."""
+    root, classes = cfg.probe_data_root, cfg.probe_classes
+    rows = []
+    for size in crop_sizes:
+        (tx, ty), (vx, vy) = (object_crops(root, 'training', classes, size, max_train),
+                              object_crops(root, 'validation', classes, size, max_val))  # fmt: skip
+        ty, vy = torch.from_numpy(ty), torch.from_numpy(vy)
+
+        def top1(a, b):
+            return knn_top1(F.normalize(a, dim=1), ty, F.normalize(b, dim=1), vy, k, t)
+
+        rows.append(('raw pixels', size, [top1(raw_pixels(tx), raw_pixels(vx))]))
+        for name, ckpt in [('random init', None)] + [(c, c) for c in ckpts]:
+            torch.manual_seed(cfg.get('randomness', {}).get('seed') or 0)
+            model = build_ssl_model(cfg, ckpt)
+            if ckpt is None:
+                model.init_weights()
+            feats = zip(stage_features(model, tx), stage_features(model, vx))
+            rows.append((name, size, [top1(a, b) for a, b in feats]))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='the SSL config (its backbone and preprocessing)')
+    parser.add_argument('checkpoints', nargs='*', help='SSL checkpoints to probe')
+    parser.add_argument('--data-root', default='data/demo/', help='NYU layout with labels')
+    parser.add_argument('--crop-size', type=int, nargs='+', default=[32, 64])
+    parser.add_argument('--max-train', type=int, default=2000)
+    parser.add_argument('--max-val', type=int, default=1000)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    hooks = [h for h in cfg.get('custom_hooks', []) if h.get('type') == 'KNNProbeHook']
+    if not hooks or not hooks[0].get('classes'):
+        raise SystemExit(f'{args.config} has no KNNProbeHook with classes: nothing to probe')
+    cfg.probe_data_root, cfg.probe_classes = args.data_root, tuple(hooks[0]['classes'])
+    rows = probe(cfg, args.checkpoints, args.crop_size, args.max_train, args.max_val)
+    stages = max(len(r[2]) for r in rows)
+    print('| backbone | crop px | ' + ' | '.join(f'stage {s + 1}' for s in range(stages)) + ' |')
+    print('|---|---|' + '---|' * stages)
+    for name, size, accs in rows:
+        cells = [f'{a:.3f}' for a in accs] + [''] * (stages - len(accs))
+        print(f'| {name} | {size} | ' + ' | '.join(cells) + ' |')
+    return rows
+
+
+if __name__ == '__main__':
+    main()

@@ -82,6 +82,12 @@ def test_patches_transform():
     again = t(dict(img=img, sample_idx=7))['gt_bboxes'].tensor
     other = t(dict(img=img, sample_idx=8))['gt_bboxes'].tensor
     assert torch.equal(again, out['gt_bboxes'].tensor) and not torch.equal(other, again)
+    # the control: the same targets, crops cut elsewhere
+    ctrl = RandomQueryPatches(num_patches=30, min_size=8, patch_size=16, seed=3, mismatch=True)
+    ctrl = ctrl(dict(img=img, sample_idx=7))
+    assert torch.equal(ctrl['gt_bboxes'].tensor, out['gt_bboxes'].tensor)
+    same = [np.array_equal(a, b) for a, b in zip(ctrl['query_patches'], out['query_patches'])]
+    assert not any(same)
 
 
 def test_loss_and_predict_shapes(model):

@@ -32,6 +32,10 @@ class RandomQueryPatches(BaseTransform):
         seed (int, optional): With a seed, the patches of an image depend only on the seed
             and the image's ``sample_idx`` (the same boxes for every model: evaluation);
             without, they are drawn from NumPy's global generator (training).
+        mismatch (bool): Evaluation control: the crops are cut from a second, independent
+            set of random boxes, while the targets stay the first set (the same boxes as
+            without it). A model that finds its query patches loses its AP; one that has only
+            learned where patches usually are keeps it. Defaults to False.
     """
 
     def __init__(
@@ -40,16 +44,23 @@ class RandomQueryPatches(BaseTransform):
         min_size: int = 8,
         patch_size: int = 128,
         seed: Optional[int] = None,
+        mismatch: bool = False,
     ):
         self.num_patches = num_patches
         self.min_size = min_size
         self.patch_size = patch_size
         self.seed = seed
+        self.mismatch = mismatch
 
     def _sides_and_offset(self, rng, side: int):
         lo = min(self.min_size, side)
         length = int(rng.integers(lo, max(lo, side - self.min_size) + 1))
         return length, int(rng.integers(0, side - length + 1))
+
+    def _box(self, rng, w: int, h: int):
+        pw, x = self._sides_and_offset(rng, w)
+        ph, y = self._sides_and_offset(rng, h)
+        return [x, y, x + pw, y + ph]
 
     def transform(self, results: dict) -> dict:
         img = results['img']
@@ -58,13 +69,12 @@ class RandomQueryPatches(BaseTransform):
             rng = np.random.default_rng(np.random.randint(2**31))
         else:
             rng = np.random.default_rng([self.seed, int(results.get('sample_idx', 0))])
-        boxes, patches = [], []
-        for _ in range(self.num_patches):
-            pw, x = self._sides_and_offset(rng, w)
-            ph, y = self._sides_and_offset(rng, h)
-            boxes.append([x, y, x + pw, y + ph])
-            crop = img[y : y + ph, x : x + pw]
-            patches.append(mmcv.imresize(crop, (self.patch_size, self.patch_size)))
+        boxes = [self._box(rng, w, h) for _ in range(self.num_patches)]
+        crop_boxes = [self._box(rng, w, h) for _ in boxes] if self.mismatch else boxes
+        patches = [
+            mmcv.imresize(img[y1:y2, x1:x2], (self.patch_size, self.patch_size))
+            for x1, y1, x2, y2 in crop_boxes
+        ]
         boxes = np.array(boxes, dtype=np.float32)
         results['gt_bboxes'] = HorizontalBoxes(boxes)
         results['gt_bboxes_labels'] = np.zeros(self.num_patches, dtype=np.int64)
@@ -77,5 +87,5 @@ class RandomQueryPatches(BaseTransform):
     def __repr__(self) -> str:
         return (
             f'{type(self).__name__}(num_patches={self.num_patches}, min_size={self.min_size}, '
-            f'patch_size={self.patch_size}, seed={self.seed})'
+            f'patch_size={self.patch_size}, seed={self.seed}, mismatch={self.mismatch})'
         )

@@ -19,7 +19,8 @@ export PYTHONWARNINGS=ignore
 # of 0.46 s (threads spinning while they wait for each other). Set it to override.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 # Runs at once: the random-init fine-tune trains beside the pretraining (one per core).
-JOBS=${DEMO_JOBS:-$(( $(nproc) >= 2 ? 2 : 1 ))}
+# (not plain `nproc`: it reports OMP_NUM_THREADS when that is set, i.e. 1 here)
+JOBS=${DEMO_JOBS:-$(( $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) >= 2 ? 2 : 1 ))}
 t0=$(date +%s)
 
 stage() { echo; echo "== [$1/4] $2 ($(date +%H:%M:%S), $(( ($(date +%s) - t0) / 60 )) min so far)"; }

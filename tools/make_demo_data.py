@@ -2,6 +2,7 @@
 
     python tools/make_demo_data.py data/demo [--seed 0] [--unlabeled 3000] [--train 600] [--val 200]
     python tools/make_demo_data.py data/demo_seen --val-seen-only   # a diagnostic split, below
+    python tools/make_demo_data.py data/demo_dense --unlabeled-objects 4 8 --unlabeled-sizes 28 56
 
 Objects are scikit-learn's bundled handwritten digits (1,797 real 8x8 scans of ten classes),
 smoothly upscaled to 12-44 px, coloured and alpha-blended at random places onto crops of the
@@ -19,7 +20,9 @@ The validation split draws its digits from scans never used in training or in th
 set, so the score measures generalisation to new handwriting. ``--val-seen-only`` writes only a
 validation split (same seed, same size) whose digits come from the scans the training and
 unlabeled images use: scored beside the default split, it separates "has not learned digits"
-from "has learned these particular digits".
+from "has learned these particular digits". ``--unlabeled-objects``/``--unlabeled-sizes`` set
+how many digits an unlabeled image holds and how large (default 0-5 of 12-44 px, as in the
+labeled images); the labeled splits do not change with them.
 """
 
 import argparse
@@ -99,16 +102,19 @@ def clutter(img, rng, glyphs):
             paste(img, m, x, y, rng)
 
 
-def make_image(rng, glyphs, targets, photos, with_objects=True):
+def make_image(rng, glyphs, targets, photos, with_objects=True, objects=None, sizes=(12, 44)):
+    """One image; ``objects`` (lo, hi): how many digits (default 1-5, or 0-5 without labels),
+    ``sizes``: their nominal size range in px."""
     w, h = int(rng.integers(96, 161)), int(rng.integers(96, 161))
     img = background(rng, photos, w, h)
     clutter(img, rng, glyphs)
     boxes, labels = [], []
-    n = int(rng.integers(1, 6)) if with_objects else int(rng.integers(0, 6))
+    lo, hi = objects or ((1, 5) if with_objects else (0, 5))
+    n = int(rng.integers(lo, hi + 1))
     for _ in range(50):
         if len(boxes) >= n:
             break
-        size = int(rng.integers(12, 45))
+        size = int(rng.integers(sizes[0], sizes[1] + 1))
         gw = int(np.clip(size * rng.uniform(0.75, 1.1), 10, w - 2))
         gh = int(np.clip(size * rng.uniform(1.0, 1.3), 10, h - 2))
         x, y = int(rng.integers(0, w - gw)), int(rng.integers(0, h - gh))
@@ -161,6 +167,22 @@ def main(argv=None):
     parser.add_argument('--train', type=int, default=600)
     parser.add_argument('--val', type=int, default=200)
     parser.add_argument(
+        '--unlabeled-objects',
+        type=int,
+        nargs=2,
+        default=(0, 5),
+        metavar=('MIN', 'MAX'),
+        help='digits per unlabeled image',
+    )
+    parser.add_argument(
+        '--unlabeled-sizes',
+        type=int,
+        nargs=2,
+        default=(12, 44),
+        metavar=('MIN', 'MAX'),
+        help='nominal digit size in unlabeled images, px',
+    )
+    parser.add_argument(
         '--val-seen-only',
         action='store_true',
         help='write only a validation split drawn from the training scans',
@@ -180,7 +202,15 @@ def main(argv=None):
     un_dir = osp.join(args.out, 'unlabeled')
     os.makedirs(un_dir, exist_ok=True)
     for i in range(1, args.unlabeled + 1):
-        img, _, _ = make_image(rngs[2], train_g, train_t, photos, with_objects=False)
+        img, _, _ = make_image(
+            rngs[2],
+            train_g,
+            train_t,
+            photos,
+            with_objects=False,
+            objects=args.unlabeled_objects,
+            sizes=args.unlabeled_sizes,
+        )
         cv2.imwrite(osp.join(un_dir, f'{i}.PNG'), img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     print(
         f'wrote {args.unlabeled} unlabeled, {args.train} training and {args.val} validation '

@@ -102,15 +102,13 @@ def clutter(img, rng, glyphs):
             paste(img, m, x, y, rng)
 
 
-def make_image(rng, glyphs, targets, photos, with_objects=True, objects=None, sizes=(12, 44)):
-    """One image; ``objects`` (lo, hi): how many digits (default 1-5, or 0-5 without labels),
-    ``sizes``: their nominal size range in px."""
+def make_image(rng, glyphs, targets, photos, objects=(1, 5), sizes=(12, 44)):
+    """One image with ``objects`` (lo, hi) digits of nominal size ``sizes`` (lo, hi) px."""
     w, h = int(rng.integers(96, 161)), int(rng.integers(96, 161))
     img = background(rng, photos, w, h)
     clutter(img, rng, glyphs)
     boxes, labels = [], []
-    lo, hi = objects or ((1, 5) if with_objects else (0, 5))
-    n = int(rng.integers(lo, hi + 1))
+    n = int(rng.integers(objects[0], objects[1] + 1))
     for _ in range(50):
         if len(boxes) >= n:
             break
@@ -202,15 +200,8 @@ def main(argv=None):
     un_dir = osp.join(args.out, 'unlabeled')
     os.makedirs(un_dir, exist_ok=True)
     for i in range(1, args.unlabeled + 1):
-        img, _, _ = make_image(
-            rngs[2],
-            train_g,
-            train_t,
-            photos,
-            with_objects=False,
-            objects=args.unlabeled_objects,
-            sizes=args.unlabeled_sizes,
-        )
+        img, _, _ = make_image(rngs[2], train_g, train_t, photos, args.unlabeled_objects,
+                               args.unlabeled_sizes)  # fmt: skip
         cv2.imwrite(osp.join(un_dir, f'{i}.PNG'), img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     print(
         f'wrote {args.unlabeled} unlabeled, {args.train} training and {args.val} validation '

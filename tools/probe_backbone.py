@@ -21,23 +21,18 @@ import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.hooks.knn_probe import knn_top1, object_crops  # noqa: E402
+from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
 from tools.vis_cross_correlation import build_ssl_model  # noqa: E402
 
 
 def stage_features(model, crops):
     """Global-average-pooled features of every backbone stage: a list of (N, C) tensors."""
-    pre = model.data_preprocessor
-    mean, std = pre.mean.view(1, 3, 1, 1).cpu(), pre.std.view(1, 3, 1, 1).cpu()
-    x = torch.from_numpy(crops[..., ::-1].copy()).permute(0, 3, 1, 2).float()  # BGR -> RGB
     out_indices = model.backbone.out_indices
     model.backbone.out_indices = tuple(range(len(model.backbone.res_layers)))
     try:
-        with torch.no_grad():
-            chunks = [model.backbone((x[i : i + 256] - mean) / std) for i in range(0, len(x), 256)]
+        return pooled_features(model, crops)
     finally:
         model.backbone.out_indices = out_indices
-    return [torch.cat([c[s].mean(dim=(2, 3)) for c in chunks]) for s in range(len(chunks[0]))]
 
 
 def raw_pixels(crops):
@@ -45,9 +40,9 @@ def raw_pixels(crops):
     return g - g.mean(1, keepdim=True)
 
 
-def probe(cfg, ckpts, crop_sizes, max_train, max_val, k=20, t=0.07):
-    """Rows of (name, crop size, [top-1 per stage]) for raw pixels, random init and ``ckpts``."""
-    root, classes = cfg.probe_data_root, cfg.probe_classes
+def probe(cfg, root, classes, ckpts, crop_sizes, max_train, max_val, k=20, t=0.07):
+    """Rows of (name, crop size, [top-1 per stage]) for raw pixels, random init and ``ckpts``,
+    on the object crops of ``classes`` under ``root``."""
     rows = []
     for size in crop_sizes:
         (tx, ty), (vx, vy) = (object_crops(root, 'training', classes, size, max_train),
@@ -85,8 +80,8 @@ def main(argv=None):
     hooks = [h for h in cfg.get('custom_hooks', []) if h.get('type') == 'KNNProbeHook']
     if not hooks or not hooks[0].get('classes'):
         raise SystemExit(f'{args.config} has no KNNProbeHook with classes: nothing to probe')
-    cfg.probe_data_root, cfg.probe_classes = args.data_root, tuple(hooks[0]['classes'])
-    rows = probe(cfg, args.checkpoints, args.crop_size, args.max_train, args.max_val)
+    rows = probe(cfg, args.data_root, tuple(hooks[0]['classes']), args.checkpoints,
+                 args.crop_size, args.max_train, args.max_val)  # fmt: skip
     stages = max(len(r[2]) for r in rows)
     print('| backbone | crop px | ' + ' | '.join(f'stage {s + 1}' for s in range(stages)) + ' |')
     print('|---|---|' + '---|' * stages)

@@ -158,6 +158,7 @@ class Progress:
     def __init__(self, jobs: list, parallel: int = 1):
         self.jobs, self.parallel, self.t0 = jobs, parallel, time.time()
         self.done, self.finished, self.started = [], set(), {}
+        self.producer = producers(jobs)
 
     def start(self, i: int, what: str):
         self.started[i] = time.time()
@@ -188,7 +189,7 @@ class Progress:
     def _eta(self):
         """Seconds left: the remaining work spread over ``parallel`` slots, but never less than
         the longest chain (a pretraining run, then a fine-tune from it)."""
-        left, producer = {}, {j['checkpoint']: k for k, j in enumerate(self.jobs)}
+        left = {}
         for k, job in enumerate(self.jobs):
             if k in self.finished:
                 continue
@@ -196,9 +197,14 @@ class Progress:
             if est is None:
                 return None
             left[k] = max(0.0, est - (time.time() - self.started.get(k, time.time())))
-        chains = [v + left.get(producer.get(self.jobs[k].get('needs')), 0.0)
+        chains = [v + left.get(self.producer.get(self.jobs[k].get('needs')), 0.0)
                   for k, v in left.items()]  # fmt: skip
         return max(sum(left.values()) / self.parallel, max(chains, default=0.0))
+
+
+def producers(jobs: list) -> dict:
+    """{checkpoint: index} of the pretraining jobs: which job a fine-tune's ``needs`` waits for."""
+    return {j['checkpoint']: k for k, j in enumerate(jobs) if j['kind'] == 'pretraining'}
 
 
 def say(text: str, tag: str = '', file=None):
@@ -463,7 +469,7 @@ def schedule(args, jobs: list, progress: Progress) -> list:
     """Run every job, up to ``args.jobs`` at once; a job that needs a pretraining run of the
     list starts after it. With several slots the pretraining runs go first (they unblock the
     fine-tunes); with one, the plan's order. Returns the indices of the failed jobs."""
-    producer = {j['checkpoint']: k for k, j in enumerate(jobs) if j['kind'] == 'pretraining'}
+    producer = producers(jobs)
     pending = list(range(len(jobs)))
     if args.jobs > 1:
         pending.sort(key=lambda k: (jobs[k]['kind'] != 'pretraining', k))

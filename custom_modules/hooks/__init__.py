@@ -1,7 +1,7 @@
 from .checkpoint import AtomicCheckpointHook
 from .class_check import ClassCountCheckHook, ClassCountMismatchError, check_class_count
 from .epoch_seed import EpochSeedHook, epoch_seed
-from .knn_probe import KNNProbeHook, knn_top1, object_crops
+from .knn_probe import KNNProbeHook, knn_top1, object_crops, pooled_features
 from .nonfinite import NonFiniteLossError, NonFiniteLossHook
 from .ssl_diagnostics import SSLDiagnosticsHook
 
@@ -14,6 +14,7 @@ __all__ = [
     'epoch_seed',
     'KNNProbeHook',
     'knn_top1',
+    'pooled_features',
     'object_crops',
     'NonFiniteLossError',
     'NonFiniteLossHook',

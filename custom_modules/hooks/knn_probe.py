@@ -50,6 +50,22 @@ def object_crops(
     return np.stack(crops), np.array(labels)
 
 
+@torch.no_grad()
+def pooled_features(model, crops, batch: int = 256):
+    """Globally average-pooled features of each backbone output for BGR uint8 ``crops``
+    (N, H, W, 3), normalised as the model's data preprocessor does: a list of (N, C) float
+    tensors on the CPU, one per output of ``model.backbone``."""
+    pre = model.data_preprocessor
+    mean, std = pre.mean.view(1, 3, 1, 1).cpu(), pre.std.view(1, 3, 1, 1).cpu()
+    device = next(model.parameters()).device
+    chunks = []
+    for i in range(0, len(crops), batch):
+        x = torch.from_numpy(crops[i : i + batch][..., ::-1].copy()).permute(0, 3, 1, 2)
+        x = ((x.float() - mean) / std).to(device)
+        chunks.append([f.float().mean(dim=(2, 3)).cpu() for f in model.backbone(x)])
+    return [torch.cat(level) for level in zip(*chunks)]
+
+
 def knn_top1(train_f, train_y, test_f, test_y, k: int = 20, t: float = 0.07) -> float:
     """Weighted k-NN top-1 accuracy (cosine similarity, weights exp(sim / t)) of
     L2-normalised features."""
@@ -105,16 +121,8 @@ class KNNProbeHook(Hook):
             )
         return self._data
 
-    @torch.no_grad()
     def _embed(self, model, crops):
-        pre = model.data_preprocessor
-        mean, std = pre.mean.view(1, 3, 1, 1).cpu(), pre.std.view(1, 3, 1, 1).cpu()
-        out = []
-        for i in range(0, len(crops), 256):
-            x = torch.from_numpy(crops[i : i + 256][..., ::-1].copy()).permute(0, 3, 1, 2)
-            x = ((x.float() - mean) / std).to(next(model.parameters()).device)
-            out.append(model.backbone(x)[-1].float().mean(dim=(2, 3)).cpu())
-        return F.normalize(torch.cat(out), dim=1)
+        return F.normalize(pooled_features(model, crops)[-1], dim=1)
 
     def probe(self, runner) -> float:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model

@@ -2,6 +2,11 @@
 
     python benchmarks/bench_train_step.py [--models bt frcnn vicreg] [--steps 5] [--warmup 2]
                                           [--profile] [--batch-scale 1.0]
+                                          [--recipe demo|full] [--device cpu|cuda]
+
+``--recipe full`` times the full-size configs instead (ResNet-50 Barlow Twins / VICReg at
+the recipe's 64 images per GPU of 224 px views, Faster R-CNN R50-FPN at its 2 images per GPU
+resized to 1333x800), meant for a GPU (``--device cuda``, the default where one is present).
 
 For each model: one real batch of the config's shapes (made by its own train pipeline from
 a small data set that tools/make_demo_data.py writes to a temporary folder), the same initial
@@ -33,31 +38,30 @@ CONFIGS = {
     'frcnn': ('FRCNN', 'configs/faster_rcnn/faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py'),
     'vicreg': ('VICReg', 'configs/vicreg/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'),
 }
+FULL_CONFIGS = {
+    'bt': ('BT', 'configs/barlowtwins/barlowtwins_resnet50_8xb64-coslr-150e_nyu.py'),
+    'frcnn': ('FRCNN', 'configs/faster_rcnn/faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'),
+    'vicreg': ('VICReg', 'configs/vicreg/vicreg_resnet50_8xb64-coslr-100e_nyu.py'),
+}
 MODES = ('fp32', 'bf16', 'bf16+cl')
 
 
 def build(config, data_root, batch_scale=1.0):
-    """(model, one collated batch, optim_wrapper cfg) of ``config`` on ``data_root``."""
+    """(model, one collated batch, optim_wrapper cfg, batch size) of ``config`` on ``data_root``."""
     import torch
     from mmengine.config import Config
-    from mmengine.dataset import default_collate, pseudo_collate
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import DATASETS, MODELS, init_default_scope
 
-    import custom_modules  # noqa: F401  (registration)
+    from custom_modules.datasets.classes import DEMO_CLASSES
+    from tools.check_determinism import build_model_and_batches
 
     cfg = Config.fromfile(osp.join(ROOT, config))
-    init_default_scope(cfg.default_scope)
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type == 'NYUDetDataset' and 'metainfo' not in dataset:
+        # a full-size detector on the demo data: the digits as its first 10 of 100 classes
+        dataset.metainfo = dict(classes=DEMO_CLASSES)
+    n = max(1, round(cfg.train_dataloader.batch_size * batch_scale))
     torch.manual_seed(0)
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))  # as mmengine's Runner on 1 process
-    dl = cfg.train_dataloader
-    dl.dataset.data_root = data_root
-    dataset = DATASETS.build(dl.dataset)
-    n = max(1, round(dl.batch_size * batch_scale))
-    collate = {'default_collate': default_collate, 'pseudo_collate': pseudo_collate}[
-        dl.get('collate_fn', {}).get('type', 'pseudo_collate')
-    ]
-    batch = collate([dataset[i % len(dataset)] for i in range(n)])
+    model, (batch,) = build_model_and_batches(cfg, data_root, n)
     return model, batch, cfg.optim_wrapper, n
 
 
@@ -77,12 +81,14 @@ def make_wrapper(model, optim_cfg, mode):
 def bench_model(key, data_root, args):
     import torch
 
-    name, config = CONFIGS[key]
+    name, config = (FULL_CONFIGS if args.recipe == 'full' else CONFIGS)[key]
     model0, batch, optim_cfg, n = build(config, data_root, args.batch_scale)
     runs = {}
     for mode in MODES:
-        model = copy.deepcopy(model0).train()
+        model = copy.deepcopy(model0).to(args.device).train()
         runs[mode] = (model, make_wrapper(model, optim_cfg, mode))
+    cuda = args.device == 'cuda'
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     shapes = batch['inputs']
     shapes = [tuple(shapes[0].shape)] * len(shapes) if isinstance(shapes, list) else shapes.shape
     print(f'{name}: {config}, batch {n}, input {shapes[0]} x {len(shapes)}', flush=True)
@@ -92,14 +98,16 @@ def bench_model(key, data_root, args):
     for r in range(args.warmup + args.steps):
         for mode in MODES:
             model, wrapper = runs[mode]
+            sync()
             t, c = time.perf_counter(), time.process_time()
             log = model.train_step(copy.copy(batch), wrapper)
+            sync()
             dt, dc = time.perf_counter() - t, time.process_time() - c
             if r >= args.warmup:
                 times[mode].append(dt)
                 cpu_times[mode].append(dc)
             if r == 0:
-                losses[mode] = float(log['loss'])
+                losses[mode] = float(log['loss'].detach())
     best = {mode: min(ts) for mode, ts in times.items()}
     cpu = {mode: min(ts) for mode, ts in cpu_times.items()}
     for mode in MODES:
@@ -111,10 +119,19 @@ def bench_model(key, data_root, args):
             f'(speedup {cpu["fp32"] / cpu[mode]:.2f}x)',
             flush=True,
         )
+    if cuda:
+        peaks = []
+        for mode in MODES:  # peak memory of one step per mode
+            model, wrapper = runs[mode]
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+            model.train_step(copy.copy(batch), wrapper)
+            peaks.append(f'{mode} {torch.cuda.max_memory_allocated() / 2**30:.2f}')
+        print('  peak GPU memory per step (GiB): ' + ', '.join(peaks), flush=True)
     if args.profile and key == 'frcnn':
         profile(runs, batch)
     del runs
-    torch.cuda.empty_cache() if torch.cuda.is_available() else None
+    torch.cuda.empty_cache() if cuda else None
     return name, best['fp32'] / best['bf16+cl'], cpu['fp32'] / cpu['bf16+cl']
 
 
@@ -144,8 +161,17 @@ def main():
     parser.add_argument(
         '--batch-scale', type=float, default=1.0, help="multiply the configs' batch sizes"
     )
+    parser.add_argument(
+        '--recipe',
+        choices=['demo', 'full'],
+        default='demo',
+        help="the demo configs (default) or the full-size ResNet-50 recipes' configs",
+    )
+    parser.add_argument('--device', default=None, help='cpu or cuda (default: cuda if present)')
     args = parser.parse_args()
     import torch
+
+    args.device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     from mmengine.logging import MMLogger
 
     from tools.make_demo_data import main as make_demo_data
@@ -154,7 +180,14 @@ def main():
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    where = f'{torch.get_num_threads()} threads'
+    if args.device == 'cuda':
+        where = (
+            f'{torch.cuda.get_device_name()}, cudnn {torch.backends.cudnn.version()}, fp32 '
+            f'convolutions in TF32: {torch.backends.cudnn.allow_tf32}, fp32 matmuls in TF32: '
+            f'{torch.backends.cuda.matmul.allow_tf32}'
+        )
+    print(f'torch {torch.__version__}, {args.recipe} recipe on {args.device}: {where}')
     ratios = []
     with tempfile.TemporaryDirectory(prefix='bench_train_step_') as tmp:
         make_demo_data([tmp, '--seed', '0', '--train', '32', '--val', '1', '--unlabeled', '64'])

@@ -2,6 +2,7 @@
 ``custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)``."""
 
 from . import (  # noqa: F401  (registration on import)
+    compat,  # first, before anything imports mmpretrain.models (see compat.py)
     datasets,
     engine,
     evaluation,

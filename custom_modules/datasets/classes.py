@@ -104,5 +104,10 @@ NYU_CLASSES = (
     'starfish',
 )
 
-# The demo data (tools/make_demo_data.py): scikit-learn's handwritten digits.
-DEMO_CLASSES = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
+# The demo data (tools/make_demo_data.py, the default --source glyphs): ten NYU classes that
+# OpenMoji glyphs depict, each a group of drawings.
+DEMO_CLASSES = ('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
+                'airplane', 'cattle')  # fmt: skip
+assert set(DEMO_CLASSES) <= set(NYU_CLASSES)
+# The earlier demo data (tools/make_demo_data.py --source digits): handwritten digits.
+DIGIT_CLASSES = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')

@@ -9,6 +9,6 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(max_keep_ckpts=2))
 custom_hooks = [
     dict(type='SSLDiagnosticsHook', interval=1),
     dict(type='KNNProbeHook', data_root='', crop_size=16, interval=1,
-         classes=('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight',
-                  'nine')),
+         classes=('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
+                  'airplane', 'cattle')),
 ]  # fmt: skip

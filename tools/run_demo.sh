@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the embedded demo data (what `make demo` runs after installing):
 # make the data -> check it -> Barlow Twins pretraining on the unlabeled images -> Faster R-CNN
-# fine-tuned from it and from random init with the same budget -> tools/test.py -> a table.
+# fine-tuned from it and from random init with the same budget, on 25% of the labeled images
+# -> tools/test.py -> a table.
 # A run whose final checkpoint exists is skipped (delete its folder in work_dirs/demo/ to redo
 # it); an interrupted one is resumed.
 set -euo pipefail

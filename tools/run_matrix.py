@@ -618,7 +618,7 @@ def main(argv=None):
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(md)
     if plot_fractions(rows, osp.join(out, 'label_fractions.png')):
-        md += f"\nplot: {spec['out']}/label_fractions.png\n"
+        md += f'\nplot: {spec["out"]}/label_fractions.png\n'
     print('\n' + md)
     print(f"written: {spec['out']}/results.json, results.md, ssl.json "
           f'({(time.time() - progress.t0) / 60:.1f} min)')  # fmt: skip

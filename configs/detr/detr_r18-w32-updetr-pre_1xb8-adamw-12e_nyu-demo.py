@@ -4,8 +4,9 @@
 _base_ = './detr_r50-updetr-pre_8xb2-150e_nyu.py'
 
 data_root = 'data/demo/'
+# custom_modules.datasets.DEMO_CLASSES (tools/make_demo_data.py)
 classes = ('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
-           'airplane', 'cattle')  # custom_modules.datasets.DEMO_CLASSES
+           'airplane', 'cattle')  # fmt: skip
 img_scale = (160, 160)  # demo images are 96-160 px; objects 22-72 px
 dims = 128
 updetr_work_dir = 'work_dirs/updetr_r18-w32-barlowtwins-pre_1xb8-adamw-2e_nyu-demo'

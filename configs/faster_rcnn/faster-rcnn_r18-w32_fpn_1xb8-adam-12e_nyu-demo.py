@@ -3,8 +3,9 @@
 _base_ = './faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'
 
 data_root = 'data/demo/'
+# custom_modules.datasets.DEMO_CLASSES (tools/make_demo_data.py)
 classes = ('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
-           'airplane', 'cattle')  # custom_modules.datasets.DEMO_CLASSES
+           'airplane', 'cattle')  # fmt: skip
 # Demo images are 96-160 px; objects 22-72 px.
 img_scale = (160, 160)
 

@@ -301,6 +301,9 @@ def test_label_fraction_is_stratified_seeded_and_repeated(tmp_path):
     # by default an epoch keeps the full split's length: each image 4 times
     rep = ids(build(root, label_fraction=0.25, fraction_seed=3))
     assert len(rep) == 40 and sorted(set(rep)) == chosen and all(rep.count(i) == 4 for i in chosen)
+    # a fraction that does not divide the split: whole repeats plus a seeded remainder
+    odd = ids(build(root, label_fraction=0.3, fraction_seed=3))  # 3 + 9 = 12 images
+    assert len(odd) == 40 and sorted(odd.count(i) for i in set(odd)) == [3] * 8 + [4] * 4
     # a tiny fraction keeps at least one image of every group; test mode ignores the fraction
     tiny = ids(build(root, label_fraction=0.01, repeat_to_full=False))
     assert len(tiny) == 2 and any(i <= 10 for i in tiny)

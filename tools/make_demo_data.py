@@ -16,11 +16,11 @@ Pillow from the package's font:
   up to 30 degrees, with 0-2 small distractor glyphs, on a muted background of a random
   colour (a low-contrast crop of one of scikit-learn's two photos, or a smooth colour field);
 * *labeled* scenes of 1-4 objects of the ten ``DEMO_CLASSES`` (named after the NYU list; a
-  class is a group of glyphs: seven drawings of birds, six of trains ...), 22-72 px, rotated up
+  class is a group of 4-16 glyphs: 16 drawings of birds, 10 of trains ...), 22-72 px, rotated up
   to 20 degrees, mirrored at random, overlapping one another (box IoU up to 0.3, the later one in
   front) and partly covered by small unlabeled glyphs, over the same backgrounds;
 * the *validation* split draws its objects from glyphs held out of every other split (one to
-  three drawings per class, ``GLYPH_CLASSES``): it measures generalisation to a new drawing of
+  four drawings per class, ``GLYPH_CLASSES``): it measures generalisation to a new drawing of
   a class, not memorisation of one; the unlabeled images never show those glyphs either.
 
 ``--source digits`` writes the earlier demo data: scikit-learn's bundled handwritten digits

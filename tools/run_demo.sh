@@ -36,10 +36,13 @@ data_opts() {  # data_root overrides for the named dataloaders (or the k-NN hook
 }
 
 stage 1 "demo data in $DATA"
-if [[ ! -f $DATA/.complete ]]; then
+# .complete records how the data were made: data of another kind (the earlier digits, or
+# another seed) are regenerated, not reused
+MADE="make_demo_data.py --source glyphs --seed 0"
+if [[ ! -f $DATA/.complete || "$(cat "$DATA/.complete")" != "$MADE" ]]; then
     rm -rf "$DATA"
-    $PY tools/make_demo_data.py "$DATA"
-    touch "$DATA/.complete"
+    $PY tools/make_demo_data.py "$DATA" --source glyphs --seed 0
+    echo "$MADE" >"$DATA/.complete"
 else
     echo "already there ($DATA/.complete); delete $DATA to regenerate"
 fi

@@ -142,6 +142,12 @@ def data_options(config: str, data_root, classes=None) -> dict:
     """``data_root`` for every dataloader the config has (and its k-NN probe hook); with
     ``classes``, the class list of every labeled dataset (and of the hook)."""
     cfg, opts = _config(config), {}
+    if classes and any(' ' in c for c in classes):
+        # mmengine's DictAction drops every space of a list value ('domestic cat' ->
+        # 'domesticcat'), so such a list cannot travel as --cfg-options
+        bad = [c for c in classes if ' ' in c]
+        raise SystemExit(f'spec classes {bad} contain spaces, which --cfg-options cannot '
+                         'carry: set them in a config instead')  # fmt: skip
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
@@ -339,7 +345,8 @@ def plan(spec: dict, only=None) -> list:
         for d in spec['detection'] if only != 'pretraining' else []:
             if seed not in d.get('seeds', spec['seeds']):
                 continue
-            for fraction in d.get('label_fractions', spec['label_fractions']) or [None]:
+            fractions = d.get('label_fractions', spec['label_fractions']) or [None]
+            for fraction in dict.fromkeys(fractions):  # each once, in order
                 job = _job(spec, d, seed, 'detection', fraction)
                 jobs.append(_link(job, d, ssl, seed))
     return jobs
@@ -513,6 +520,7 @@ def plot_fractions(rows: list, path: str) -> bool:
     if len({_fraction(r) for r in rows}) < 2:
         return False
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -533,6 +541,7 @@ def plot_fractions(rows: list, path: str) -> bool:
             for f, v in zip(fr, vals):
                 ax.scatter([f] * len(v), v, color=line.get_color(), s=8, alpha=0.6)
         ax.set_xscale('log')
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xticks(sorted({_fraction(r) for r in rows}))
         ax.set_xticklabels([_pct(f) for f in sorted({_fraction(r) for r in rows})])
         ax.set_xlabel('labeled training images used')
@@ -546,11 +555,19 @@ def plot_fractions(rows: list, path: str) -> bool:
     return True
 
 
+def describe(job: dict) -> str:
+    """'detection CONFIG_NAME, seed S[, P% of the labels]' for progress and failure lines."""
+    text = f'{job["kind"]} {stem(job["config"])}, seed {job["seed"]}'
+    if job['kind'] == 'detection' and job.get('label_fraction', 1.0) < 1:
+        text += f', {_pct(job["label_fraction"])} of the labels'
+    return text
+
+
 def run_job(args, jobs: list, i: int, progress: Progress) -> bool:
     """Train (and for a detector, test) ``jobs[i]``; False when it failed or was skipped."""
     job = jobs[i]
     tag = f'[{i + 1}] ' if args.jobs > 1 else ''
-    progress.start(i, f'{job["kind"]} {stem(job["config"])}, seed {job["seed"]}')
+    progress.start(i, describe(job))
     if job.get('needs') and not args.dry_run and not osp.isfile(osp.join(ROOT, job['needs'])):
         say(f'   skipped: its pretraining checkpoint {job["needs"]} is missing', tag)
         progress.finish(i, None, False)
@@ -603,8 +620,7 @@ def main(argv=None):
     spec = load_spec(args.spec, args)
     jobs = plan(spec, args.only)
     progress = Progress(jobs, max(1, args.jobs))
-    failed = [f'{jobs[k]["kind"]} {stem(jobs[k]["config"])}, seed {jobs[k]["seed"]}'
-              for k in schedule(args, jobs, progress)]  # fmt: skip
+    failed = [describe(jobs[k]) for k in schedule(args, jobs, progress)]
     if args.dry_run:
         return 0
     rows, ssl_rows = collect(spec, jobs)

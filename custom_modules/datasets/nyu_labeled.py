@@ -3,6 +3,7 @@
 import os.path as osp
 from typing import List, Optional, Tuple
 
+import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
@@ -126,8 +127,8 @@ class NYUDetDataset(BaseDetDataset):
         fraction_seed (int): the subset's seed; the same seed gives the same images whatever
             the model, so every initialisation of a comparison sees the same labels.
         repeat_to_full (bool): repeat the subset's images so that an epoch keeps the length of
-            the full split (default): a schedule in epochs then takes the same number of
-            steps at every fraction.
+            the full split (default; whole repeats, the remainder drawn by ``fraction_seed``):
+            a schedule in epochs then takes the same number of steps at every fraction.
         **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset` (``metainfo``,
             ``pipeline``, ``filter_cfg``, ``test_mode``, ...).
     """
@@ -196,16 +197,21 @@ class NYUDetDataset(BaseDetDataset):
             for d in self.data_list
             if (not no_empty or d['instances']) and min(d['width'], d['height']) >= min_size
         ]
-        if self.label_fraction >= 1:
+        if self.label_fraction >= 1 or not kept:
             return kept
         subset = label_subset(kept, self.label_fraction, self.fraction_seed)
-        repeats = max(1, round(len(kept) / len(subset))) if self.repeat_to_full else 1
+        if not self.repeat_to_full:
+            return subset
+        # whole repeats, then a seeded draw of the remainder: exactly len(kept) per epoch
+        repeats, extra = divmod(len(kept), len(subset))
+        rng = np.random.default_rng([self.fraction_seed, 1])
+        rest = [subset[k] for k in sorted(rng.permutation(len(subset))[:extra])]
         print_log(
             f'label_fraction={self.label_fraction}: {len(subset)} of {len(kept)} images '
-            f'(seed {self.fraction_seed}), each repeated {repeats}x per epoch',
+            f'(seed {self.fraction_seed}), repeated to {len(kept)} per epoch',
             logger='current',
         )
-        return subset * repeats
+        return subset * repeats + rest
 
 
 def label_subset(data_list: List[dict], fraction: float, seed: int = 0) -> List[dict]:
@@ -224,8 +230,6 @@ def label_subset(data_list: List[dict], fraction: float, seed: int = 0) -> List[
     Returns:
         list[dict]: the chosen infos.
     """
-    import numpy as np
-
     counts = {}
     for d in data_list:
         for i in d['instances']:

@@ -124,7 +124,8 @@ class KNNProbeHook(Hook):
     def _embed(self, model, crops):
         return F.normalize(pooled_features(model, crops)[-1], dim=1)
 
-    def probe(self, runner) -> float:
+    def probe(self, runner, epochs: int) -> float:
+        """Probe the model after ``epochs`` epochs of training (0: before training)."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         (train_x, train_y), (val_x, val_y) = self._crops()
         was_training = model.training
@@ -137,15 +138,18 @@ class KNNProbeHook(Hook):
                        self.k, self.temperature)  # fmt: skip
         runner.message_hub.update_scalar('train/knn_top1', acc)
         runner.logger.info(
-            f'k-NN probe (epoch {runner.epoch}): top-1 {acc:.4f} on '
+            f'k-NN probe (epoch {epochs}): top-1 {acc:.4f} on '
             f'{len(val_y)} validation crops, memory {len(train_y)} crops'
         )
         return acc
 
     def before_train(self, runner):
         if runner.rank == 0:
-            self.probe(runner)
+            self.probe(runner, runner.epoch)  # 0, or the epochs a resumed run has done
 
     def after_train_epoch(self, runner):
+        # runner.epoch counts the epochs done before this one (mmengine increments it after
+        # the after_train_epoch hooks): log the epochs trained, so that "epoch 0" is only
+        # ever the probe before training
         if runner.rank == 0 and self.every_n_epochs(runner, self.interval):
-            self.probe(runner)
+            self.probe(runner, runner.epoch + 1)

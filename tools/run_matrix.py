@@ -394,10 +394,11 @@ def collect(spec: dict, jobs: list) -> tuple:
         seconds = osp.join(work, 'train_seconds')
         minutes = round(float(open(seconds).read()) / 60, 1) if osp.isfile(seconds) else None
         if job['kind'] == 'pretraining':
+            probes = knn_probes(work)
             ssl_rows.append(dict(name=job['name'], label=job.get('label', job['name']),
                                  config=job['config'], checkpoint=job['checkpoint'],
-                                 seed=job['seed'], knn_top1=last_knn(work),
-                                 knn_top1_init=knn_probes(work).get(0),
+                                 seed=job['seed'], knn_top1=latest(probes),
+                                 knn_top1_init=probes.get(0),
                                  train_minutes=minutes))  # fmt: skip
             continue
         metrics = osp.join(work, 'test', 'metrics.json')
@@ -434,10 +435,14 @@ def knn_probes(work: str) -> dict:
     return probes
 
 
+def latest(probes: dict):
+    """The last of ``knn_probes``' values (None when there are none)."""
+    return probes[max(probes)] if probes else None
+
+
 def last_knn(work: str):
     """The last k-NN probe top-1 in the run's logs (None when the config has no probe)."""
-    probes = knn_probes(work)
-    return probes[max(probes)] if probes else None
+    return latest(knn_probes(work))
 
 
 def _mean_sd(values: list) -> str:

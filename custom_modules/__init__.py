@@ -1,8 +1,14 @@
 """Everything this project registers. Configs load it with
-``custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)``."""
+``custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)``.
 
-from . import (  # noqa: F401  (registration on import)
-    compat,  # first, before anything imports mmpretrain.models (see compat.py)
+Importing it registers our classes and applies ``patches`` (the one module that changes
+upstream behaviour; first, before anything imports ``mmpretrain.models``)."""
+
+from . import patches
+
+patches.apply()
+
+from . import (  # noqa: E402,F401  (registration on import)
     datasets,
     engine,
     evaluation,
@@ -10,12 +16,12 @@ from . import (  # noqa: F401  (registration on import)
     models,
     transforms,
 )
-from .datasets import *  # noqa: F401,F403
-from .engine import *  # noqa: F401,F403
-from .evaluation import *  # noqa: F401,F403
-from .hooks import *  # noqa: F401,F403
-from .models import *  # noqa: F401,F403
-from .transforms import *  # noqa: F401,F403
+from .datasets import *  # noqa: E402,F401,F403
+from .engine import *  # noqa: E402,F401,F403
+from .evaluation import *  # noqa: E402,F401,F403
+from .hooks import *  # noqa: E402,F401,F403
+from .models import *  # noqa: E402,F401,F403
+from .transforms import *  # noqa: E402,F401,F403
 
 __all__ = (
     datasets.__all__

@@ -4,8 +4,8 @@ mmengine 0.10.7 writes a checkpoint straight to ``epoch_N.pth`` (``LocalBackend.
 process killed during the write leaves a truncated file under the final name. Here a local
 checkpoint goes to ``.epoch_N.pth.<pid>.tmp``, is flushed and fsynced, and only then
 ``os.replace``-d onto its name (atomic on POSIX and Windows): a reader sees the old file or
-the whole new one, never a part. Importing this module installs :func:`save_checkpoint` in
-place of mmengine's, so ``Runner.save_checkpoint`` (every ``epoch_N.pth``, ``iter_N.pth`` and
+the whole new one, never a part. ``custom_modules/patches.py`` installs :func:`save_checkpoint`
+in place of mmengine's, so ``Runner.save_checkpoint`` (every ``epoch_N.pth``, ``iter_N.pth`` and
 ``best_*.pth``) writes atomically for every config that loads ``custom_modules``.
 """
 
@@ -13,10 +13,9 @@ import os
 import os.path as osp
 
 import mmengine.runner.checkpoint as mm_checkpoint
-import mmengine.runner.runner as mm_runner
 import torch
 
-_upstream_save_checkpoint = mm_checkpoint.save_checkpoint
+from ..patches import original
 
 
 def _fsync_dir(path: str) -> None:
@@ -65,9 +64,6 @@ def save_checkpoint(checkpoint, filename, file_client_args=None, backend_args=No
     """mmengine's ``save_checkpoint``, atomic for local paths; other backends (``s3://``,
     ``pavi://``, ...) go to mmengine's own function unchanged."""
     if '://' in str(filename) or file_client_args is not None or backend_args is not None:
-        return _upstream_save_checkpoint(checkpoint, filename, file_client_args, backend_args)
+        upstream = original(mm_checkpoint, 'save_checkpoint')
+        return upstream(checkpoint, filename, file_client_args, backend_args)
     atomic_write(str(filename), lambda f: torch.save(checkpoint, f))
-
-
-mm_checkpoint.save_checkpoint = save_checkpoint
-mm_runner.save_checkpoint = save_checkpoint  # Runner.save_checkpoint calls this name

@@ -6,7 +6,7 @@ class it does not know. mmengine 0.10.7 stores a few of its own (the message hub
 ``load_from`` and ``tools/test.py`` fail on mmengine's own checkpoints. Rather than turning
 ``weights_only`` off, which lets a checkpoint run arbitrary code, we allow exactly the
 types mmengine writes and replace mmengine's local-file loader with one that says what to
-do when a file holds anything else.
+do when a file holds anything else. Both are installed by ``custom_modules/patches.py``.
 """
 
 import os.path as osp
@@ -16,7 +16,6 @@ import re
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
 
 
 def _numpy_globals():
@@ -60,7 +59,6 @@ def _history_buffer_getattr(obj, name):
 # Everything an mmengine 0.10.7 checkpoint (mmdet or mmpretrain model) pickles besides
 # tensors and builtins. tests/test_checkpoint.py saves real checkpoints and loads them.
 SAFE_GLOBALS = [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
-torch.serialization.add_safe_globals(SAFE_GLOBALS)
 
 
 class UnsafeCheckpointError(RuntimeError):
@@ -96,7 +94,7 @@ def safe_torch_load(filename: str, map_location=None):
         ) from None
 
 
-@CheckpointLoader.register_scheme(prefixes='', force=True)
 def load_from_local(filename, map_location):
-    """mmengine's loader for local paths, replaced by :func:`safe_torch_load`."""
+    """:func:`safe_torch_load` as mmengine's loader of local paths (``CheckpointLoader`` scheme
+    ``''``, installed by ``custom_modules/patches.py``)."""
     return safe_torch_load(filename, map_location)

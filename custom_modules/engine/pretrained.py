@@ -3,15 +3,15 @@
 mmengine's ``PretrainedInit`` loads with ``strict=False``: a checkpoint whose keys match
 nothing (another architecture, a missing ``prefix='backbone.'``) loads nothing, silently, and
 the model trains from random weights under a "pretrained" name. Registered under the same
-name with ``force=True``, this version counts the share of the module's parameters that the
-checkpoint provides (same name, same shape) and stops when it is below ``min_loaded``.
+name by ``custom_modules/patches.py``, this version counts the share of the module's
+parameters that the checkpoint provides (same name, same shape) and stops when it is below
+``min_loaded``.
 """
 
 from typing import Optional
 
 from mmengine.logging import print_log
 from mmengine.model.weight_init import PretrainedInit
-from mmengine.registry import WEIGHT_INITIALIZERS
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
 
@@ -42,7 +42,6 @@ def fit_report(module, state: dict):
     return matched / total, missing, unexpected, shapes
 
 
-@WEIGHT_INITIALIZERS.register_module(name='Pretrained', force=True)
 class CheckedPretrainedInit(PretrainedInit):
     """Load a checkpoint into a module and refuse it when it does not fit.
 

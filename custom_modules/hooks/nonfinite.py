@@ -8,6 +8,8 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
+from ..patches import wrap_method
+
 
 class NonFiniteLossError(FloatingPointError):
     """A training loss became NaN or Inf; the message names the iteration and the terms."""
@@ -42,47 +44,54 @@ class NonFiniteLossHook(Hook):
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         optim_wrapper = runner.optim_wrapper
-        parse_losses, update_params = model.parse_losses, optim_wrapper.update_params
 
-        def checked_parse_losses(losses):
-            loss, log_vars = parse_losses(losses)
-            items = [(k, v) for k, v in log_vars.items() if torch.is_tensor(v) and v.numel() == 1]
-            finite = torch.stack(
-                [v.detach().float().reshape(()) for _, v in items] or [loss.new_zeros(())]
-            )
-            self._bad = {
-                k: float(v) for (k, v), ok in zip(items, finite.isfinite().tolist()) if not ok
-            }
-            if not torch.isfinite(loss.detach()).all():
-                self._bad.setdefault('loss', float(loss.detach().float().sum()))
-            return loss, log_vars
-
-        def checked_update_params(loss, *args, **kwargs):
-            bad = torch.tensor(float(bool(self._bad)), device=loss.device)
-            if is_distributed():
-                torch_dist.all_reduce(bad, op=torch_dist.ReduceOp.MAX)
-            if not bad.item():
-                return update_params(loss, *args, **kwargs)
-            it = runner.iter + 1
-            terms = ', '.join(f'{k}={v}' for k, v in self._bad.items()) or 'on another rank'
-            where = f'iteration {it} (epoch {runner.epoch + 1})'
-            if len(self.skipped) < self.max_skips:
-                self.skipped.append(it)
-                print_log(
-                    f'non-finite loss at {where}: {terms}; step skipped, no optimizer update '
-                    f'({len(self.skipped)} of max_skips={self.max_skips})',
-                    logger='current',
-                    level=30,
+        def check_losses(parse_losses):
+            def checked_parse_losses(losses):
+                loss, log_vars = parse_losses(losses)
+                items = [
+                    (k, v) for k, v in log_vars.items() if torch.is_tensor(v) and v.numel() == 1
+                ]
+                finite = torch.stack(
+                    [v.detach().float().reshape(()) for _, v in items] or [loss.new_zeros(())]
                 )
-                optim_wrapper.zero_grad()
-                return None
-            raise NonFiniteLossError(
-                f'non-finite loss at {where}: {terms}. Training stopped before the optimizer '
-                f'step; the last checkpoint in {runner.work_dir} is the last good state'
-                + (f' (steps skipped before: {self.skipped})' if self.skipped else '')
-                + '. Lower the learning rate or check the data of this iteration; '
-                'default_hooks.nonfinite.max_skips=K skips up to K bad steps.'
-            )
+                self._bad = {
+                    k: float(v) for (k, v), ok in zip(items, finite.isfinite().tolist()) if not ok
+                }
+                if not torch.isfinite(loss.detach()).all():
+                    self._bad.setdefault('loss', float(loss.detach().float().sum()))
+                return loss, log_vars
 
-        model.parse_losses = checked_parse_losses
-        optim_wrapper.update_params = checked_update_params
+            return checked_parse_losses
+
+        def check_step(update_params):
+            def checked_update_params(loss, *args, **kwargs):
+                bad = torch.tensor(float(bool(self._bad)), device=loss.device)
+                if is_distributed():
+                    torch_dist.all_reduce(bad, op=torch_dist.ReduceOp.MAX)
+                if not bad.item():
+                    return update_params(loss, *args, **kwargs)
+                it = runner.iter + 1
+                terms = ', '.join(f'{k}={v}' for k, v in self._bad.items()) or 'on another rank'
+                where = f'iteration {it} (epoch {runner.epoch + 1})'
+                if len(self.skipped) < self.max_skips:
+                    self.skipped.append(it)
+                    print_log(
+                        f'non-finite loss at {where}: {terms}; step skipped, no optimizer update '
+                        f'({len(self.skipped)} of max_skips={self.max_skips})',
+                        logger='current',
+                        level=30,
+                    )
+                    optim_wrapper.zero_grad()
+                    return None
+                raise NonFiniteLossError(
+                    f'non-finite loss at {where}: {terms}. Training stopped before the optimizer '
+                    f'step; the last checkpoint in {runner.work_dir} is the last good state'
+                    + (f' (steps skipped before: {self.skipped})' if self.skipped else '')
+                    + '. Lower the learning rate or check the data of this iteration; '
+                    'default_hooks.nonfinite.max_skips=K skips up to K bad steps.'
+                )
+
+            return checked_update_params
+
+        wrap_method(model, 'parse_losses', check_losses)  # once per object: see patches.py
+        wrap_method(optim_wrapper, 'update_params', check_step)

@@ -10,6 +10,7 @@ GIoU), plus the feature reconstruction loss: MSE between the L2-normalised backb
 a patch and the decoder's reconstruction of it from its matched query.
 """
 
+import inspect
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -25,6 +26,10 @@ from mmdet.utils import reduce_mean
 from mmengine.registry import WEIGHT_INITIALIZERS, build_from_cfg
 from mmengine.structures import InstanceData
 from torch import Tensor
+
+from ..patches import detr_class_weight
+
+DETR_LOSS_CLS = inspect.signature(DETRHead.__init__).parameters['loss_cls'].default
 
 
 @MODELS.register_module()
@@ -71,15 +76,9 @@ class UPDETRHead(DETRHead):
     ):
         self.feat_channels = feat_channels
         self.loss_feature_weight = loss_feature_weight
-        # DETRHead turns bg_cls_weight (the no-object class's weight, 0.1 in DETR and
-        # UP-DETR) into a class_weight vector only for its own class, not for subclasses.
-        loss_cls = dict(kwargs.get('loss_cls', {}))
-        bg_cls_weight = loss_cls.pop('bg_cls_weight', None)
-        if bg_cls_weight is not None:
-            num_classes = kwargs.get('num_classes', 80)
-            class_weight = torch.full((num_classes + 1,), float(loss_cls.get('class_weight', 1.0)))
-            class_weight[num_classes] = bg_cls_weight
-            kwargs['loss_cls'] = dict(loss_cls, class_weight=class_weight.tolist())
+        # DETRHead weights the no-object class only for its own class (patches.py)
+        loss_cls = kwargs.get('loss_cls', DETR_LOSS_CLS)
+        kwargs['loss_cls'], bg_cls_weight = detr_class_weight(loss_cls, kwargs['num_classes'])
         super().__init__(*args, **kwargs)
         if bg_cls_weight is not None:
             self.bg_cls_weight = bg_cls_weight

@@ -13,6 +13,7 @@ from mmengine.registry import HOOKS
 
 from ..datasets.nyu_io import ImageReadError, read_image
 from ..datasets.nyu_labeled import index_split
+from ..models.preprocess import normalize_like
 
 
 def object_crops(
@@ -53,15 +54,12 @@ def object_crops(
 @torch.no_grad()
 def pooled_features(model, crops, batch: int = 256):
     """Globally average-pooled features of each backbone output for BGR uint8 ``crops``
-    (N, H, W, 3), normalised as the model's data preprocessor does: a list of (N, C) float
-    tensors on the CPU, one per output of ``model.backbone``."""
-    pre = model.data_preprocessor
-    mean, std = pre.mean.view(1, 3, 1, 1).cpu(), pre.std.view(1, 3, 1, 1).cpu()
-    device = next(model.parameters()).device
+    (N, H, W, 3), normalised as the model's data preprocessor does (``normalize_like``): a
+    list of (N, C) float tensors on the CPU, one per output of ``model.backbone``."""
     chunks = []
     for i in range(0, len(crops), batch):
-        x = torch.from_numpy(crops[i : i + batch][..., ::-1].copy()).permute(0, 3, 1, 2)
-        x = ((x.float() - mean) / std).to(device)
+        x = torch.from_numpy(crops[i : i + batch]).permute(0, 3, 1, 2)
+        x = normalize_like(model.data_preprocessor, x).to(next(model.parameters()).device)
         chunks.append([f.float().mean(dim=(2, 3)).cpu() for f in model.backbone(x)])
     return [torch.cat(level) for level in zip(*chunks)]
 

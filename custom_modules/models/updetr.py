@@ -28,6 +28,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ..patches import detr_class_weight
+from .preprocess import normalize_like
 
 DETR_LOSS_CLS = inspect.signature(DETRHead.__init__).parameters['loss_cls'].default
 
@@ -225,11 +226,7 @@ class UPDETR(PretrainedDETR):
             [torch.as_tensor(s.metainfo['query_patches']) for s in batch_data_samples]
         )  # (B, M, S, S, 3) uint8
         b, m = patches.shape[:2]
-        pre = self.data_preprocessor
-        x = patches.flatten(0, 1).permute(0, 3, 1, 2).to(pre.mean.device, torch.float32)
-        if pre._channel_conversion:
-            x = x[:, [2, 1, 0]]
-        x = (x - pre.mean) / pre.std
+        x = normalize_like(self.data_preprocessor, patches.flatten(0, 1).permute(0, 3, 1, 2))
         trainable = any(p.requires_grad for p in self.backbone.parameters())
         with torch.set_grad_enabled(torch.is_grad_enabled() and trainable):
             feats = self.backbone(x)[-1].mean(dim=(2, 3))

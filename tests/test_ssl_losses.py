@@ -57,6 +57,13 @@ def test_vicreg_properties():
     assert VICRegLoss().terms(wide, wide)['std'] == 0
 
 
+def test_vicreg_refuses_a_batch_of_one():
+    z = torch.randn(1, 8)
+    with pytest.raises(ValueError, match='at least 2 embeddings.*got 1'):
+        VICRegLoss()(z, z)
+    assert torch.isfinite(VICRegLoss()(torch.randn(2, 8), torch.randn(2, 8)))
+
+
 @pytest.mark.parametrize('n,d', [(8, 4), (32, 16)])
 def test_barlow_twins_equals_paper(n, d):
     g = torch.Generator().manual_seed(n + d)

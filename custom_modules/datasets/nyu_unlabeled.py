@@ -77,8 +77,11 @@ class NYUUnlabeledDataset(BaseDataset):
         if not stems:
             raise FileNotFoundError(f'no {self.extensions} images in {self.img_dir}')
         self.names = np.array([found[s].encode() for s in stems])
-        if self._indices is not None:
-            self.names = self.names[np.arange(len(self.names))[self._indices]]
+        if isinstance(self._indices, int):  # mmengine: the first (or, negative, last) N
+            k = self._indices
+            self.names = self.names[:k] if k >= 0 else self.names[k:]
+        elif self._indices is not None:
+            self.names = self.names[np.asarray(self._indices, dtype=np.int64)]
         self._fully_initialized = True
 
     def load_data_list(self):

@@ -56,10 +56,19 @@ class VICRegLoss(BaseModule):
 
         Returns:
             dict: ``repr``, ``std``, ``cov`` (unweighted) and ``loss`` (weighted sum).
+
+        Raises:
+            ValueError: when the global batch holds one embedding (variance undefined).
         """
         repr_loss = F.mse_loss(z1, z2)
         x, y = gather_with_grad(z1), gather_with_grad(z2)
         n, d = x.shape
+        if n < 2:  # every process sees the same global n: all raise, none waits
+            raise ValueError(
+                f'VICReg needs at least 2 embeddings per global batch for its variance and '
+                f'covariance terms, got {n}: raise the batch size, or set drop_last=True in the '
+                'train dataloader so that a last batch of one is dropped'
+            )
         x = x - x.mean(dim=0)
         y = y - y.mean(dim=0)
         std_x = torch.sqrt(x.var(dim=0) + self.eps)

@@ -14,7 +14,7 @@ from PIL import Image
 from scipy.stats import ks_2samp
 
 import custom_modules  # noqa: F401
-from custom_modules.datasets.nyu_io import read_image
+from custom_modules.datasets.image_io import read_image
 from custom_modules.transforms import ssl_view
 from custom_modules.transforms.ssl_view import FastSSLView
 

@@ -30,11 +30,8 @@ from custom_modules.datasets import (  # noqa: E402
     read_image,
     summarize,
 )
-from custom_modules.datasets.nyu_io import (  # noqa: E402
-    IMAGE_EXTENSIONS,
-    scan_dir,
-    size_mismatch,
-)
+from custom_modules.datasets.image_io import IMAGE_EXTENSIONS, size_mismatch  # noqa: E402
+from custom_modules.datasets.nyu_labels import scan_dir  # noqa: E402
 
 
 def check_image(job):

@@ -1,6 +1,7 @@
 from .classes import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
-from .nyu_io import ImageReadError, Problem, parse_label_file, read_image
+from .image_io import ImageReadError, read_image
 from .nyu_labeled import DatasetError, NYUDetDataset, index_split, summarize
+from .nyu_labels import Problem, parse_label_file
 from .nyu_unlabeled import NYUUnlabeledDataset
 
 __all__ = [

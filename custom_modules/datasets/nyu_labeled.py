@@ -9,14 +9,8 @@ from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
 from .classes import NYU_CLASSES
-from .nyu_io import (
-    IMAGE_EXTENSIONS,
-    LABEL_EXTENSIONS,
-    Problem,
-    parse_label_file,
-    scan_dir,
-    sort_key,
-)
+from .image_io import IMAGE_EXTENSIONS
+from .nyu_labels import LABEL_EXTENSIONS, Problem, parse_label_file, scan_dir, sort_key
 
 
 class DatasetError(ValueError):

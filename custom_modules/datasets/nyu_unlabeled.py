@@ -8,7 +8,8 @@ from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .nyu_io import IMAGE_EXTENSIONS, scan_dir, sort_key
+from .image_io import IMAGE_EXTENSIONS
+from .nyu_labels import scan_dir, sort_key
 
 
 @DATASETS.register_module()

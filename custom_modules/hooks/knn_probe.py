@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
-from ..datasets.nyu_io import ImageReadError, read_image
+from ..datasets.image_io import ImageReadError, read_image
 from ..datasets.nyu_labeled import index_split
 from ..models.preprocess import normalize_like
 

@@ -8,7 +8,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.builder import TRANSFORMS
 from mmengine.logging import print_log
 
-from ..datasets.nyu_io import ImageReadError, read_image, size_mismatch
+from ..datasets.image_io import ImageReadError, read_image, size_mismatch
 
 
 @TRANSFORMS.register_module()
@@ -31,7 +31,7 @@ class LoadImageChecked(BaseTransform):
         to_float32 (bool): Return a float32 image.
         check_size (bool): Compare the decoded size with ``width``/``height``.
         png_decoder (str): ``'pillow'`` or ``'spng'`` (8-bit RGB PNGs by libspng, faster,
-            same pixels; see :func:`~custom_modules.datasets.nyu_io.read_image`).
+            same pixels; see :func:`~custom_modules.datasets.image_io.read_image`).
     """
 
     def __init__(

@@ -4,10 +4,17 @@ mmpretrain's view pipeline (``RandomResizedCrop`` -> ``RandomFlip`` -> ``RandomA
 -> ``RandomGrayscale`` -> ``GaussianBlur`` -> ``Solarize``) spends most of its time moving the
 image between NumPy (BGR, often a negative-stride view) and PIL (RGB) around every operation:
 each of the four jitter steps, the blur and the resize make a BGR->RGB copy, a PIL image and a
-NumPy array again. ``FastSSLView`` converts the image to an RGB PIL image once, does every step
-on it in PIL's C code (the same PIL calls mmcv's ``pillow`` backend makes, so the pixels are the
-same), and converts back to a contiguous BGR array once. The random parameters are drawn from the
-same distributions: see :meth:`FastSSLView.sample_params`.
+NumPy array again. ``FastSSLView`` draws the random parameters from the same distributions
+(:meth:`FastSSLView.sample_params`), converts the image once and back once, and applies the
+steps in one of two ways:
+
+* the default (``pixel_exact=False``, what the configs use): crop and resize with OpenCV's area
+  filter before the one BGR->RGB conversion, shift hue in OpenCV's HSV and blur with a true
+  Gaussian of the same sigma; the other steps are PIL's. The pixels are close to mmpretrain's,
+  not equal (a level or two on a photograph: tests/test_ssl_view.py bounds the difference);
+* ``pixel_exact=True``: every step in PIL with the calls mmcv's ``pillow`` backend makes, so the
+  pixels equal mmpretrain's pipeline for the same parameters (tested), at about 1.6x less speed
+  than the default (``benchmarks/bench_pipeline.py --exact``).
 """
 
 import math
@@ -161,10 +168,10 @@ _JITTER = dict(
 
 @TRANSFORMS.register_module()
 class FastSSLView(BaseTransform):
-    """One view of mmpretrain's BYOL / Barlow Twins augmentation, fused and kept in PIL.
+    """One view of mmpretrain's BYOL / Barlow Twins augmentation, fused.
 
-    Equivalent to this mmpretrain view pipeline with the same arguments (same random-parameter
-    distributions, same pixels for the same parameters)::
+    Draws its random parameters as this mmpretrain view pipeline with the same arguments does,
+    and gives its pixels with ``pixel_exact=True`` (close ones by default; see the module)::
 
         RandomResizedCrop(scale, crop_ratio_range, aspect_ratio_range, interpolation,
                           backend='pillow')
@@ -197,6 +204,9 @@ class FastSSLView(BaseTransform):
         blur_sigma (tuple[float, float]): Blur sigma (PIL radius) range.
         solarize_prob (float): Solarize probability.
         solarize_thr (float): Solarize threshold.
+        pixel_exact (bool): Resize, hue and blur as mmcv's ``pillow`` backend does, for exactly
+            mmpretrain's pixels; ``False`` (the default) uses OpenCV for those three, faster
+            and within a level or two. Defaults to False.
     """
 
     def __init__(

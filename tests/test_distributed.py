@@ -18,7 +18,7 @@ def free_port():
 
 def test_dist_train_two_processes(demo_root, tmp_path):
     work = str(tmp_path)
-    proc = run_tool(
+    run_tool(
         'bash', 'tools/dist_train.sh', TINY_DET, '2', '--work-dir', work,
         '--cfg-options', 'train_cfg.max_epochs=1',
         *[f'{k}_dataloader.dataset.data_root={demo_root}' for k in ('train', 'val', 'test')],
@@ -27,13 +27,12 @@ def test_dist_train_two_processes(demo_root, tmp_path):
     log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(work) for f in fs
                     if f.endswith('.log'))).read()  # fmt: skip
     assert 'Distributed training: True' in log
-    assert "'world_size': 2" in log or 'world_size: 2' in log or 'GPU number: 2' in log
+    assert 'GPU number: 2' in log  # mmengine's name for the world size
     # 8 images split over 2 processes, 2 per batch: 2 iterations per epoch on each
     assert 'Epoch(train) [1][2/2]' in log and '[1][3/' not in log
     assert 'coco/bbox_mAP' in log
     ckpt = safe_torch_load(osp.join(work, 'epoch_1.pth'))
     assert not any(k.startswith('module.') for k in ckpt['state_dict'])
-    assert proc.returncode == 0
 
 
 @pytest.mark.parametrize('name', ['barlowtwins', 'vicreg'])

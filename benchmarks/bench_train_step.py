@@ -9,7 +9,7 @@ the recipe's 64 images per GPU of 224 px views, Faster R-CNN R50-FPN at its 2 im
 resized to 1333x800), meant for a GPU (``--device cuda``, the default where one is present).
 
 For each model: one real batch of the config's shapes (made by its own train pipeline from
-a small data set that tools/make_demo_data.py writes to a temporary folder), the same initial
+a small data set that tools.lib.demo_data writes to a temporary folder), the same initial
 weights in every mode, and ``model.train_step`` (preprocessing, forward, backward, optimiser
 step) timed in rounds that alternate the modes, so that other load on the machine hits all
 modes alike. Modes: ``fp32`` (the configs' ``OptimWrapper``), ``bf16`` (``BF16OptimWrapper``
@@ -52,7 +52,7 @@ def build(config, data_root, batch_scale=1.0):
     from mmengine.config import Config
 
     from custom_modules.datasets.classes import DEMO_CLASSES
-    from tools.check_determinism import build_model_and_batches
+    from tools.lib.models import build_batches, build_model
 
     cfg = Config.fromfile(osp.join(ROOT, config))
     dataset = cfg.train_dataloader.dataset
@@ -61,7 +61,8 @@ def build(config, data_root, batch_scale=1.0):
         dataset.metainfo = dict(classes=DEMO_CLASSES)
     n = max(1, round(cfg.train_dataloader.batch_size * batch_scale))
     torch.manual_seed(0)
-    model, (batch,) = build_model_and_batches(cfg, data_root, n)
+    model = build_model(cfg)
+    (batch,) = build_batches(cfg, data_root, n)
     return model, batch, cfg.optim_wrapper, n
 
 
@@ -174,7 +175,7 @@ def main():
     args.device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     from mmengine.logging import MMLogger
 
-    from tools.make_demo_data import main as make_demo_data
+    from tools.lib.demo_data import write_demo_data
 
     MMLogger.get_instance('bench_train_step', log_level='WARNING')  # the current logger: quiet
 
@@ -190,7 +191,7 @@ def main():
     print(f'torch {torch.__version__}, {args.recipe} recipe on {args.device}: {where}')
     ratios = []
     with tempfile.TemporaryDirectory(prefix='bench_train_step_') as tmp:
-        make_demo_data([tmp, '--seed', '0', '--train', '32', '--val', '1', '--unlabeled', '64'])
+        write_demo_data(tmp, seed=0, train=32, val=1, unlabeled=64)
         for key in args.models:
             ratios.append(bench_model(key, tmp + '/', args))
     print('CPU-time speedup ' + ', '.join(f'{name} {c:.1f}x' for name, _, c in ratios))

@@ -77,7 +77,7 @@ def run_tool(*args, timeout=600, env=None, check=True):
 def demo_root(tmp_path_factory):
     """A tiny demo data set in the NYU layout (8 training, 4 validation, 6 unlabeled)."""
     out = tmp_path_factory.mktemp('demo')
-    from tools.make_demo_data import main
+    from tools.lib.demo_data import write_demo_data
 
-    main([str(out), '--seed', '1', '--train', '8', '--val', '4', '--unlabeled', '6'])
+    write_demo_data(str(out), seed=1, train=8, val=4, unlabeled=6)
     return str(out)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from custom_modules.datasets import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
-from tools import make_demo_data
+from tools.lib import demo_data as make_demo_data
 from tools.make_demo_data import main
 
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 from conftest import ROOT
 
-from benchmarks.bench_eval import make_samples
 from custom_modules.evaluation import FastCocoMetric
+from tools.lib.coco_samples import make_samples
 
 META = dict(classes=tuple(f'c{i}' for i in range(7)))
 

@@ -1,16 +1,21 @@
 """tools/run_matrix.py: a matrix of tiny runs, rerun (skips), resume and the table."""
 
-import argparse
 import json
 import os
 import os.path as osp
+import re
+import sys
 
 import pytest
+import torch
 import yaml
 from conftest import run_tool
 
-from tools import run_matrix
-from tools.run_matrix import RANDOM, paired_gaps, table
+from tools.lib import jobs as matrix_jobs
+from tools.lib import results as matrix_results
+from tools.lib.jobs import Launcher, run, train
+from tools.lib.results import RANDOM, knn_probes, last_knn, paired_gaps, table
+from tools.lib.spec import load_spec, plan
 
 
 @pytest.fixture(scope='module')
@@ -59,6 +64,12 @@ def test_matrix_trains_tests_and_tabulates(matrix):
     ssl = json.loads((out / 'ssl.json').read_text())
     assert [r['seed'] for r in ssl] == [0] and all(r['knn_top1'] is not None for r in ssl)
     assert all(r['knn_top1_init'] is not None for r in ssl)  # the probe before training
+    # the values the hook logged: the probe before training and the one after the last epoch
+    log = (out / 'seed0' / 'barlowtwins_tiny_nyu-demo' / 'run_matrix.log').read_text()
+    probes = re.findall(r'k-NN probe \(epoch (\d+)\): top-1 ([\d.]+)', log)
+    assert [e for e, _ in probes] == ['0', '1']
+    assert ssl[0]['knn_top1_init'] == pytest.approx(float(probes[0][1]), abs=5e-5)
+    assert ssl[0]['knn_top1'] == pytest.approx(float(probes[-1][1]), abs=5e-5)
     md = (out / 'results.md').read_text()
     assert 'seeds won' in md
     assert '== [3/3]' in proc.stdout and 'min left' in proc.stdout  # progress with an ETA
@@ -131,9 +142,9 @@ def test_label_fractions_pair_within_a_fraction_and_plot(tmp_path):
     md = table(rows, [], [0, 1])
     assert '| BT | R | D | 10% | +0.050 (s0), +0.050 (s1) |' in md
     assert '| R | none (random init) | D | 10% | 0.015 ± 0.007 |' in md
-    assert run_matrix.plot_fractions(rows, str(tmp_path / 'f.png'))
+    assert matrix_results.plot_fractions(rows, str(tmp_path / 'f.png'))
     assert (tmp_path / 'f.png').stat().st_size > 1000
-    assert not run_matrix.plot_fractions([r for r in rows if r['label_fraction'] == 1.0],
+    assert not matrix_results.plot_fractions([r for r in rows if r['label_fraction'] == 1.0],
                                          str(tmp_path / 'g.png'))  # fmt: skip
 
 
@@ -148,8 +159,7 @@ def test_plan_runs_each_fine_tune_per_fraction(tmp_path):
                         pretraining='bt')],
     )  # fmt: skip
     (tmp_path / 's.yml').write_text(yaml.safe_dump(spec))
-    args = run_matrix.parse_args([str(tmp_path / 's.yml'), '--out', 'o'])
-    jobs = run_matrix.plan(run_matrix.load_spec(str(tmp_path / 's.yml'), args))
+    jobs = plan(load_spec(str(tmp_path / 's.yml'), out='o'))
     assert [j['kind'] for j in jobs].count('pretraining') == 2
     det = [j for j in jobs if j['kind'] == 'detection']
     assert len(det) == 2 * 2 * 2
@@ -165,7 +175,7 @@ def test_plan_runs_each_fine_tune_per_fraction(tmp_path):
 
 
 @pytest.mark.parametrize('slots', [1, 2, 3])
-def test_schedule_respects_dependencies_and_slots(slots, monkeypatch):
+def test_schedule_respects_dependencies_and_slots(slots):
     """Fake runs of known length: never more than ``slots`` at once, a fine-tune only after its
     pretraining, and with 2 slots the random-init fine-tune overlaps the pretraining. A failed
     pretraining fails (skips) its fine-tunes and nothing else."""
@@ -181,7 +191,7 @@ def test_schedule_respects_dependencies_and_slots(slots, monkeypatch):
     ]
     spans, now, lock = {}, [0], threading.Lock()
 
-    def fake_run_job(args, jobs_, k, progress):
+    def fake_run_job(jobs_, k):
         with lock:
             now[0] += 1
             running = now[0]
@@ -196,9 +206,7 @@ def test_schedule_respects_dependencies_and_slots(slots, monkeypatch):
             now[0] -= 1
         return ok
 
-    monkeypatch.setattr(run_matrix, 'run_job', fake_run_job)
-    args = argparse.Namespace(jobs=slots)
-    failed = run_matrix.schedule(args, jobs, run_matrix.Progress(jobs, slots))
+    failed = matrix_jobs.schedule(jobs, slots, lambda k: fake_run_job(jobs, k))
     assert failed == [1, 4]
     assert set(spans) == {'bt', 'bad', 'rand', 'ft', 'ft2'}
     assert max(r for _, _, r in spans.values()) <= slots
@@ -218,3 +226,57 @@ def test_spec_classes_with_spaces_are_refused(tmp_path):
     (tmp_path / 's.yml').write_text(yaml.safe_dump(spec))
     proc = run_tool('tools/run_matrix.py', str(tmp_path / 's.yml'), '--dry-run', check=False)
     assert proc.returncode != 0 and "['domestic cat']" in proc.stderr
+
+
+def test_launcher_env_reaches_the_command_only(monkeypatch, tmp_path):
+    """The Slurm scripts read GPUS from the environment: each run's command gets it in its own
+    env (run_matrix once set os.environ['GPUS'] from its worker threads, where every run and
+    this process saw it; and the Slurm test command never got it)."""
+    monkeypatch.delenv('GPUS', raising=False)
+    slurm = Launcher('slurm', gpus=16, partition='P')
+    train_cmd = slurm.train_cmd('configs/x/c.py', 'w', {'a': 1}, resume=False)
+    test_cmd = slurm.test_cmd('configs/x/c.py', 'w/e.pth', 'w', {})
+    assert train_cmd[:6] == ['bash', 'tools/slurm_train.sh', 'P', 'c', 'configs/x/c.py', 'w']
+    assert test_cmd[:2] == ['bash', 'tools/slurm_test.sh']
+    assert 'GPUS' not in os.environ
+    assert slurm.env() == {'GPUS': '16'} and Launcher('pytorch', 4).env() == {}
+
+    class Echo(Launcher):  # a "training" that records what it sees and writes the checkpoint
+        def train_cmd(self, config, work, opts, resume):
+            code = ('import os, sys; print("GPUS=" + os.environ.get("GPUS", "unset")); '
+                    'open(sys.argv[1], "w").close()')  # fmt: skip
+            return [sys.executable, '-c', code, osp.join(work, 'epoch_1.pth')]
+
+    for gpus in (8, 2):
+        work = tmp_path / f'g{gpus}'
+        work.mkdir()
+        job = dict(config='c.py', work_dir=str(work), checkpoint=str(work / 'epoch_1.pth'),
+                   options={})  # fmt: skip
+        assert train(job, Echo('slurm', gpus=gpus, partition='P'))
+        assert f'GPUS={gpus}' in (work / 'run_matrix.log').read_text()
+        assert (work / 'train_seconds').is_file()
+    assert 'GPUS' not in os.environ
+    log = tmp_path / 'plain.log'
+    code = 'import os; print("GPUS=" + os.environ.get("GPUS", "unset"))'
+    assert run([sys.executable, '-c', code], str(log)) == 0
+    assert 'GPUS=unset' in log.read_text()
+
+
+def test_knn_probes_come_from_the_checkpoint(tmp_path):
+    """Every probe KNNProbeHook put in the message hub, in order, from the checkpoint that
+    mmengine saved the hub into: the first is before training, the last after the last epoch
+    (scalars.json never receives the last one: it is logged after the last iteration)."""
+    from mmengine.logging import MessageHub
+
+    hub = MessageHub.get_instance('test_knn_probes')
+    for v in (0.125, 0.25, 0.5):
+        hub.update_scalar('train/knn_top1', v)
+    hub.update_scalar('train/loss', 3.0)
+    path = str(tmp_path / 'epoch_2.pth')
+    torch.save({'state_dict': {}, 'message_hub': hub.state_dict()}, path)
+    assert knn_probes(path) == [0.125, 0.25, 0.5] and last_knn(path) == 0.5
+    other = MessageHub.get_instance('test_knn_probes_none')
+    other.update_scalar('train/loss', 3.0)
+    torch.save({'state_dict': {}, 'message_hub': other.state_dict()}, path)
+    assert knn_probes(path) == [] and last_knn(path) is None
+    assert knn_probes(str(tmp_path / 'missing.pth')) == []

@@ -165,22 +165,6 @@ def test_probe_backbone_tool(ssl_run, demo_root, capsys):
     assert '| raw pixels | 16 |' in out and 'stage 4' in out
 
 
-def test_ssl_tools_build_the_runners_model():
-    """The tools' model normalises like the runner's (mmpretrain keeps data_preprocessor at the
-    config's top level; building cfg.model alone once fed raw BGR pixels to the diagnostics)."""
-    from mmengine.config import Config
-
-    from tools.vis_cross_correlation import build_ssl_model
-
-    cfg = Config.fromfile(SSL_TINY['barlowtwins'])
-    model = build_ssl_model(cfg)
-    pre = model.data_preprocessor
-    assert torch.allclose(pre.mean.flatten(), torch.tensor(cfg.data_preprocessor.mean))
-    assert torch.allclose(pre.std.flatten(), torch.tensor(cfg.data_preprocessor.std))
-    assert pre._channel_conversion == cfg.data_preprocessor.to_rgb
-    assert not model.training
-
-
 def test_knn_top1():
     from custom_modules.hooks import knn_top1
 

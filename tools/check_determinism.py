@@ -25,43 +25,17 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import set_random_seed
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-
-def build_model_and_batches(cfg, data_root, batch_size=None, num_batches=1):
-    """A model built from ``cfg`` (not initialised; SyncBN reverted, as the Runner does on one
-    process) and ``num_batches`` collated batches of ``batch_size`` (default: the config's)
-    made by the config's train pipeline from ``data_root``."""
-    from mmengine.dataset import default_collate, pseudo_collate
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import DATASETS, MODELS, init_default_scope
-
-    import custom_modules  # noqa: F401  (registration)
-
-    init_default_scope(cfg.default_scope)
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    dl = cfg.train_dataloader
-    dl.dataset.data_root = data_root
-    dataset = DATASETS.build(dl.dataset)
-    n = batch_size or dl.batch_size
-    collate = {'default_collate': default_collate, 'pseudo_collate': pseudo_collate}[
-        dl.get('collate_fn', {}).get('type', 'pseudo_collate')
-    ]
-    batches = [
-        collate([dataset[(b * n + i) % len(dataset)] for i in range(n)]) for b in range(num_batches)
-    ]
-    return model, batches
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tools.lib.demo_data import write_demo_data  # noqa: E402
+from tools.lib.models import build_batches, build_model  # noqa: E402
 
 
 def trial(cfg, batches, device, bf16, seed):
     """Losses of every step and the final state dict of one training run over ``batches``."""
-    from mmengine.model import revert_sync_batchnorm
     from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import MODELS
 
     set_random_seed(seed, deterministic=True)
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    model = build_model(cfg)
     model.init_weights()
     model = model.to(device).train()
     optim_cfg = copy.deepcopy(cfg.optim_wrapper)
@@ -109,8 +83,6 @@ def main(argv=None):
     os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     from mmengine.logging import MMLogger
 
-    from tools.make_demo_data import main as make_demo_data
-
     MMLogger.get_instance('check_determinism', log_level='WARNING')  # no init report per trial
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -120,9 +92,9 @@ def main(argv=None):
         data_root = args.data_root
         if data_root is None:
             data_root = tmp + '/'
-            make_demo_data([tmp, '--seed', '0', '--train', '16', '--val', '1', '--unlabeled', '64'])
+            write_demo_data(tmp, seed=0, train=16, val=1, unlabeled=64)
         set_random_seed(args.seed)  # the batches' augmentations
-        _, batches = build_model_and_batches(cfg, data_root, args.batch_size, args.steps)
+        batches = build_batches(cfg, data_root, args.batch_size, args.steps)
     where = torch.cuda.get_device_name() if device == 'cuda' else 'CPU'
     print(f'{osp.basename(args.config)} on {where}, torch {torch.__version__}, '
           f'{"bf16 autocast" if args.bf16 else "fp32"}, {args.steps} steps')  # fmt: skip

@@ -22,7 +22,7 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
-from tools.vis_cross_correlation import build_ssl_model  # noqa: E402
+from tools.lib.models import build_model  # noqa: E402
 
 
 def stage_features(model, crops):
@@ -55,7 +55,7 @@ def probe(cfg, root, classes, ckpts, crop_sizes, max_train, max_val, k=20, t=0.0
         rows.append(('raw pixels', size, [top1(raw_pixels(tx), raw_pixels(vx))]))
         for name, ckpt in [('random init', None)] + [(c, c) for c in ckpts]:
             torch.manual_seed(cfg.get('randomness', {}).get('seed') or 0)
-            model = build_ssl_model(cfg, ckpt)
+            model = build_model(cfg, ckpt).eval()
             if ckpt is None:
                 model.init_weights()
             feats = zip(stage_features(model, tx), stage_features(model, vx))

@@ -12,7 +12,7 @@ Each run lives in ``<out>/<config name>``; a finished one is not retrained (``--
 missing ones, resuming an interrupted one). For each: the projector width
 (``model.neck.out_channels``), on ``--num`` augmented positive pairs the mean cross-correlation
 diagonal, mean |off-diagonal|, share of the diagonal above 0.9 and the effective rank (RankMe,
-also divided by the width), and the last k-NN top-1 of the run's log. Writes ``sweep.json``,
+also divided by the width), and the last k-NN top-1 its checkpoint records. Writes ``sweep.json``,
 ``sweep.md`` and ``sweep.png`` in ``<out>``.
 """
 
@@ -22,19 +22,13 @@ import os
 import os.path as osp
 import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 
-from tools.run_matrix import (  # noqa: E402
-    _config,
-    data_options,
-    final_checkpoint,
-    last_knn,
-    stem,
-    train,
-)
+from tools.lib.cross_correlation import measure  # noqa: E402
+from tools.lib.jobs import Launcher, train  # noqa: E402
+from tools.lib.results import last_knn  # noqa: E402
+from tools.lib.spec import ROOT, data_options, final_checkpoint, load_config, stem  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -49,21 +43,17 @@ def parse_args(argv=None):
     p.add_argument('--partition')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                    help='overrides for every run, e.g. train_cfg.max_epochs=5')  # fmt: skip
-    args = p.parse_args(argv)
-    args.dry_run = False
-    return args
+    return p.parse_args(argv)
 
 
 def width_of(config: str) -> int:
-    return _config(osp.relpath(osp.abspath(config), ROOT)).model.neck.out_channels
+    return load_config(osp.relpath(osp.abspath(config), ROOT)).model.neck.out_channels
 
 
-def measure(config: str, ckpt: str, opts: dict, num: int) -> dict:
-    from tools.vis_cross_correlation import measure as pair_statistics
-
-    cfg = _config(config).copy()
+def pair_statistics(config: str, ckpt: str, opts: dict, num: int) -> dict:
+    cfg = load_config(config).copy()
     cfg.merge_from_dict(opts)
-    return pair_statistics(cfg, ckpt, num)[1]
+    return measure(cfg, ckpt, num)[1]
 
 
 def plot(rows: list, out: str):
@@ -109,12 +99,12 @@ def main(argv=None):
             if not args.train:
                 print(f'   not trained ({ckpt}); --train trains it')
                 continue
-            if not train(args, job):
+            if not train(job, Launcher(args.launcher, args.gpus, args.partition)):
                 return 1
-        stats = measure(config, osp.join(ROOT, ckpt), opts, args.num)
+        stats = pair_statistics(config, osp.join(ROOT, ckpt), opts, args.num)
         row = dict(width=width, config=config, checkpoint=ckpt, pairs=args.num, **stats)
         row['effective_rank_per_dim'] = stats['effective_rank'] / min(width, 2 * args.num)
-        row['knn_top1'] = last_knn(osp.join(ROOT, work))
+        row['knn_top1'] = last_knn(osp.join(ROOT, ckpt))
         print('   ' + ', '.join(f'{k} {v:.4f}' for k, v in row.items() if isinstance(v, float)))
         rows.append(row)
     if not rows:

@@ -13,66 +13,13 @@ exp of the entropy of the normalised singular values; collapse gives a rank near
 
 import argparse
 import os.path as osp
-import random
 import sys
 
-import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.models.diagnostics import (  # noqa: E402
-    cross_correlation,
-    summarize,
-)
-
-
-def build_ssl_model(cfg, ckpt: str = None):
-    """The config's mmpretrain model (eval mode) as the runner builds it: mmpretrain configs keep
-    ``data_preprocessor`` (mean, std, BGR->RGB) at the top level and the runner moves it into
-    the model; ``MODELS.build(cfg.model)`` alone would feed raw 0-255 BGR pixels."""
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
-    from mmpretrain.registry import MODELS
-
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    model_cfg = cfg.model.copy()
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    model = MODELS.build(model_cfg)
-    if ckpt:
-        load_checkpoint(model, ckpt, map_location='cpu')
-    return model.eval()
-
-
-def embed_pairs(cfg, ckpt: str, num: int, seed: int = 0):
-    """(num, D) projector outputs of both views of ``num`` training images."""
-    from mmengine.dataset import default_collate
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import DATASETS
-
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    rng = np.random.default_rng(seed)
-    idx = rng.choice(len(dataset), size=min(num, len(dataset)), replace=False)
-    torch.manual_seed(seed)
-    np.random.seed(seed)
-    random.seed(seed)
-    batch = default_collate([dataset[int(i)] for i in idx])
-    model = build_ssl_model(cfg, ckpt)
-    with torch.no_grad():
-        data = model.data_preprocessor(batch, False)
-        views = data['inputs']
-        z1, z2 = (model.neck(model.backbone(v))[0] for v in views[:2])
-    return z1, z2
-
-
-def measure(cfg, ckpt: str, num: int, seed: int = 0):
-    """The cross-correlation matrix of up to ``num`` embedded positive pairs, its four numbers
-    and the number of pairs."""
-    z1, z2 = embed_pairs(cfg, ckpt, num, seed)
-    c = cross_correlation(z1, z2)
-    return c, summarize(c, torch.cat([z1, z2])), len(z1)
+from tools.lib.cross_correlation import measure  # noqa: E402
 
 
 def plot(c: torch.Tensor, stats: dict, out: str, title: str):

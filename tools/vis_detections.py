@@ -16,32 +16,13 @@ import sys
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.datasets.nyu_io import read_image  # noqa: E402
+from custom_modules.datasets.image_io import read_image  # noqa: E402
+from tools.lib.models import load_detector  # noqa: E402
 
 CELL = 320  # pixels on the longer side of each picture in the grid
-
-
-def load(config, checkpoint, cfg_options=None):
-    """The detector (eval mode, CPU unless CUDA is there) and the test dataset."""
-    from mmdet.registry import DATASETS, MODELS
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
-
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu')
-    model.eval()
-    if torch.cuda.is_available():
-        model.cuda()
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
-    return model, dataset
 
 
 def predict(model, dataset, idx):
@@ -118,7 +99,7 @@ def main(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
 
-    model, dataset = load(args.config, args.checkpoint, args.cfg_options)
+    model, dataset = load_detector(args.config, args.checkpoint, args.cfg_options)
     classes = dataset.metainfo['classes']
     rng = np.random.default_rng(args.seed)
     pool = args.num if args.select == 'random' else max(args.pool, args.num)

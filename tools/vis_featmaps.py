@@ -17,7 +17,7 @@ import torch
 from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.vis_detections import load  # noqa: E402
+from tools.lib.models import load_detector  # noqa: E402
 
 CELL = 256
 
@@ -58,7 +58,7 @@ def main(argv=None):
     parser.add_argument('--out', help='PNG (default: next to the checkpoint)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
-    model, dataset = load(args.config, args.checkpoint, args.cfg_options)
+    model, dataset = load_detector(args.config, args.checkpoint, args.cfg_options)
     rgb, maps, padded = feature_maps(model, dataset, args.image)
     cells = [cv2.resize(rgb[..., ::-1], (CELL, CELL), interpolation=cv2.INTER_AREA)]
     names = ['input']

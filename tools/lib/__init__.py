@@ -1,0 +1,11 @@
+"""What the tools share: small modules of public, documented functions. A tool imports these,
+never another tool; benchmarks may import them too; nothing here imports a tool.
+
+- ``models``: the model of a config as the Runner builds it, batches from its train pipeline,
+  a detector with its test dataset.
+- ``demo_data``: the demo data set (``tools/make_demo_data.py``).
+- ``cross_correlation``: projector outputs of positive pairs and their diagnostics.
+- ``spec``: a run matrix's spec, its runs and their ``--cfg-options``.
+- ``jobs``: running a matrix's runs (commands, logs, scheduler, progress).
+- ``results``: reading finished runs (metrics, k-NN probe) into tables and a plot.
+"""

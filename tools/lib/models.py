@@ -1,0 +1,97 @@
+"""The model of a config as mmengine's Runner builds it, and batches from its train pipeline."""
+
+import copy
+from typing import Optional
+
+
+def build_model(cfg, checkpoint: Optional[str] = None):
+    """The model of ``cfg`` as the Runner builds it on one process.
+
+    As the Runner does: the config's default scope is set, a top-level ``data_preprocessor``
+    goes into the model (mmpretrain configs keep mean, std and BGR->RGB there, mmdet configs in
+    ``model``; ``MODELS.build(cfg.model)`` alone would feed raw 0-255 BGR pixels to an SSL
+    model) and SyncBN layers are reverted to BatchNorm.
+
+    Args:
+        cfg (mmengine.Config): A full config (``model``, optionally ``data_preprocessor`` and
+            ``default_scope``); not changed.
+        checkpoint (str, optional): Weights to load (onto the CPU); without one the model is
+            as built: call ``init_weights()`` for the config's initialisation.
+
+    Returns:
+        torch.nn.Module: The model in training mode (call ``.eval()`` to embed or predict).
+    """
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    import custom_modules  # noqa: F401  (registers the project's classes)
+
+    init_default_scope(cfg.get('default_scope', 'mmengine'))
+    model_cfg = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    return model
+
+
+def build_batches(cfg, data_root: Optional[str] = None, batch_size: Optional[int] = None,
+                  num_batches: int = 1) -> list:  # fmt: skip
+    """Collated batches made by the config's train pipeline, as its dataloader would hand them
+    to ``model.train_step`` (images ``(b * n + i) % len(dataset)``, in order).
+
+    Args:
+        cfg (mmengine.Config): A full config with ``train_dataloader``; not changed.
+        data_root (str, optional): Replaces the training dataset's ``data_root``.
+        batch_size (int, optional): Samples per batch (default: the dataloader's).
+        num_batches (int): How many batches.
+
+    Returns:
+        list[dict]: ``num_batches`` batches, collated by the dataloader's ``collate_fn``.
+    """
+    from mmengine.dataset import default_collate, pseudo_collate
+    from mmengine.registry import DATASETS, init_default_scope
+
+    import custom_modules  # noqa: F401  (registers the project's classes)
+
+    init_default_scope(cfg.get('default_scope', 'mmengine'))
+    loader = copy.deepcopy(cfg.train_dataloader)
+    if data_root is not None:
+        loader.dataset.data_root = data_root
+    dataset = DATASETS.build(loader.dataset)
+    n = batch_size or loader.batch_size
+    collate = {'default_collate': default_collate, 'pseudo_collate': pseudo_collate}[
+        loader.get('collate_fn', {}).get('type', 'pseudo_collate')
+    ]
+    return [
+        collate([dataset[(b * n + i) % len(dataset)] for i in range(n)]) for b in range(num_batches)
+    ]
+
+
+def load_detector(config: str, checkpoint: str, cfg_options: Optional[dict] = None):
+    """A trained detector and the dataset it is tested on.
+
+    Args:
+        config (str): The detector's config file.
+        checkpoint (str): Its weights (the backbone's ``init_cfg`` is dropped: the checkpoint
+            holds every weight).
+        cfg_options (dict, optional): Overrides merged into the config first.
+
+    Returns:
+        tuple: (the model in eval mode, on CUDA when there is one, else the CPU; the test
+        dataset built from ``test_dataloader.dataset``).
+    """
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import DATASETS
+
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.model.backbone.init_cfg = None
+    model = build_model(cfg, checkpoint).eval()
+    if torch.cuda.is_available():
+        model.cuda()
+    return model, DATASETS.build(cfg.test_dataloader.dataset)

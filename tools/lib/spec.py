@@ -1,0 +1,223 @@
+"""A run matrix's spec (YAML), the runs it plans and their ``--cfg-options``.
+
+The spec's format is described in ``tools/run_matrix.py``. A run ("job") is a dict: the spec
+entry's keys plus ``kind`` ('pretraining' or 'detection'), ``seed``, ``options`` (its
+``--cfg-options``), ``work_dir``, ``checkpoint`` (its last checkpoint), ``label_fraction``
+and, for a run that starts from a pretraining run, ``needs`` (that run's checkpoint) and
+``pretraining_label``. Paths are relative to the repository root.
+"""
+
+import functools
+import os.path as osp
+from typing import Optional, Sequence
+
+import yaml
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def stem(path: str) -> str:
+    """The config's name: its file name without the extension (the work dir's name)."""
+    return osp.splitext(osp.basename(path))[0]
+
+
+@functools.lru_cache(maxsize=None)
+def load_config(config: str):
+    """The config at ``config`` (relative to the repository root), loaded once.
+
+    Args:
+        config (str): Path of a config file, relative to the root (or absolute).
+
+    Returns:
+        mmengine.Config: Shared between calls: ``.copy()`` it before changing it. Its
+        ``custom_imports`` are not imported.
+    """
+    from mmengine.config import Config
+
+    return Config.fromfile(osp.join(ROOT, config), import_custom_modules=False)
+
+
+def load_spec(path: str, seeds: Optional[Sequence[int]] = None, out: Optional[str] = None,
+              data_root: Optional[str] = None) -> dict:  # fmt: skip
+    """Read and check a spec.
+
+    Args:
+        path (str): The YAML file.
+        seeds (list[int], optional): Replace the spec's ``seeds`` (default ``[0]``).
+        out (str, optional): Output folder (default ``work_dirs/<spec name>``).
+        data_root (str, optional): Replace the spec's ``data_root``.
+
+    Returns:
+        dict: The spec with every key set (``pretraining``, ``detection``, ``options``,
+        ``label_fractions``, ``seeds``, ``out``).
+
+    Raises:
+        SystemExit: naming the problem: a label fraction outside (0, 1], a ``pretraining``
+            name no earlier entry has, or a config that does not exist.
+    """
+    with open(path) as f:
+        spec = yaml.safe_load(f)
+    spec.setdefault('pretraining', [])
+    spec.setdefault('detection', [])
+    spec.setdefault('options', {})
+    spec.setdefault('label_fractions', None)
+    for entry in [spec] + spec['detection']:
+        for f in entry.get('label_fractions') or []:
+            if not 0 < float(f) <= 1:
+                raise SystemExit(f'{path}: label fraction {f} is not in (0, 1]')
+    spec['seeds'] = seeds or spec.get('seeds', [0])
+    spec['out'] = out or osp.join('work_dirs', spec.get('name', stem(path)))
+    if data_root:
+        spec['data_root'] = data_root
+    names = set()
+    for d in spec['pretraining'] + spec['detection']:
+        if d.get('pretraining') and d['pretraining'] not in names:
+            raise SystemExit(f"{path}: {d['config']} names pretraining {d['pretraining']!r}, "
+                             f'which is not one of the earlier {sorted(names)}')  # fmt: skip
+        if 'name' in d:
+            names.add(d['name'])
+    for entry in spec['pretraining'] + spec['detection']:
+        if not osp.isfile(osp.join(ROOT, entry['config'])):
+            raise SystemExit(f'{path}: no config {entry["config"]}')
+    return spec
+
+
+def final_checkpoint(config: str, options: dict) -> str:
+    """The file name of the last checkpoint a run of ``config`` with ``options`` writes
+    (``epoch_<max_epochs>.pth`` or ``iter_<max_iters>.pth``)."""
+    cfg = load_config(config).copy()
+    cfg.merge_from_dict(options)
+    loop = cfg.train_cfg
+    if 'max_epochs' in loop:
+        return f'epoch_{loop.max_epochs}.pth'
+    return f'iter_{loop.max_iters}.pth'
+
+
+def data_options(config: str, data_root: Optional[str], classes=None) -> dict:
+    """``--cfg-options`` that point a config at other data.
+
+    Args:
+        config (str): The config (relative to the root).
+        data_root (str, optional): Set as every dataloader's and every hook's ``data_root``
+            (the k-NN probe's).
+        classes (list[str], optional): Set as every labeled dataset's (``NYUDetDataset``) and
+            every hook's ``classes``.
+
+    Returns:
+        dict: ``{key: value}`` for ``--cfg-options``.
+
+    Raises:
+        SystemExit: when a class name holds a space (mmengine's ``DictAction`` drops the
+            spaces of a list value, so such a list cannot travel as ``--cfg-options``).
+    """
+    cfg, opts = load_config(config), {}
+    if classes and any(' ' in c for c in classes):
+        bad = [c for c in classes if ' ' in c]
+        raise SystemExit(f'spec classes {bad} contain spaces, which --cfg-options cannot '
+                         'carry: set them in a config instead')  # fmt: skip
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        if data_root:
+            opts[f'{split}_dataloader.dataset.data_root'] = data_root
+        if classes and loader.dataset.get('type') == 'NYUDetDataset':
+            opts[f'{split}_dataloader.dataset.metainfo.classes'] = list(classes)
+    for i, hook in enumerate(cfg.get('custom_hooks', [])):
+        if data_root and 'data_root' in hook:
+            opts[f'custom_hooks.{i}.data_root'] = data_root
+        if classes and 'classes' in hook:
+            opts[f'custom_hooks.{i}.classes'] = list(classes)
+    return opts
+
+
+def cfg_options(opts: dict) -> list:
+    """``['--cfg-options', 'k=v', ...]`` for a command line (``[]`` for no options); lists as
+    ``[a,b]``."""
+    if not opts:
+        return []
+    return ['--cfg-options'] + [f'{k}={_fmt(v)}' for k, v in opts.items()]
+
+
+def _fmt(v):
+    if isinstance(v, (list, tuple)):
+        return '[' + ','.join(_fmt(x) for x in v) + ']'
+    return str(v)
+
+
+def plan(spec: dict, only: Optional[str] = None) -> list:
+    """Every run of the matrix, seed by seed, pretraining first (a fine-tune needs its
+    checkpoint); a pretraining entry may start from an earlier one (UP-DETR from Barlow Twins).
+
+    Args:
+        spec (dict): As ``load_spec`` returns it.
+        only (str, optional): ``'pretraining'`` or ``'detection'``: plan that half only (a
+            fine-tune still points at its pretraining run's checkpoint).
+
+    Returns:
+        list[dict]: The runs (the module docstring lists their keys).
+    """
+    jobs, ssl = [], {}
+    for seed in spec['seeds']:
+        for p in spec['pretraining']:
+            if seed not in p.get('seeds', spec['seeds']):
+                continue
+            job = _link(_job(spec, p, seed, 'pretraining'), p, ssl, seed)
+            ssl[p['name'], seed] = job
+            if only != 'detection':
+                jobs.append(job)
+        for d in spec['detection'] if only != 'pretraining' else []:
+            if seed not in d.get('seeds', spec['seeds']):
+                continue
+            fractions = d.get('label_fractions', spec['label_fractions']) or [None]
+            for fraction in dict.fromkeys(fractions):  # each once, in order
+                job = _job(spec, d, seed, 'detection', fraction)
+                jobs.append(_link(job, d, ssl, seed))
+    return jobs
+
+
+def _link(job: dict, entry: dict, ssl: dict, seed: int) -> dict:
+    """Point ``job`` at the last checkpoint of the pretraining run its entry names."""
+    if entry.get('pretraining'):
+        # a pretraining entry limited to some seeds serves the other seeds with its first run
+        src = ssl.get((entry['pretraining'], seed)) or next(
+            v for (name, _), v in ssl.items() if name == entry['pretraining']
+        )
+        key = entry.get('checkpoint_key', 'model.backbone.init_cfg.checkpoint')
+        job['options'][key] = src['checkpoint']
+        job['pretraining_label'] = entry.get('pretraining_label') or src.get(
+            'label', entry['pretraining']
+        )
+        job['needs'] = src['checkpoint']
+    return job
+
+
+def _job(spec: dict, entry: dict, seed: int, kind: str, fraction=None) -> dict:
+    """One run; ``fraction`` (a fine-tune of a spec with label fractions): the share of the
+    labeled training images, a subset drawn by the run's seed."""
+    opts = dict(data_options(entry['config'], spec.get('data_root'), spec.get('classes')))
+    opts.update(spec['options'])
+    opts.update(entry.get('options', {}))
+    opts['randomness.seed'] = seed
+    work = osp.join(spec['out'], f'seed{seed}')
+    if fraction is not None:
+        opts['train_dataloader.dataset.label_fraction'] = float(fraction)
+        opts['train_dataloader.dataset.fraction_seed'] = seed
+        work = osp.join(work, f'frac{float(fraction):g}')
+    work = osp.join(work, stem(entry['config']))
+    ckpt = osp.join(work, final_checkpoint(entry['config'], opts))
+    return dict(entry, kind=kind, seed=seed, options=opts, work_dir=work, checkpoint=ckpt,
+                label_fraction=float(fraction) if fraction is not None else 1.0)  # fmt: skip
+
+
+def describe(job: dict) -> str:
+    """'detection CONFIG_NAME, seed S[, P% of the labels]' for progress and failure lines."""
+    text = f'{job["kind"]} {stem(job["config"])}, seed {job["seed"]}'
+    if job['kind'] == 'detection' and job.get('label_fraction', 1.0) < 1:
+        text += f', {percent(job["label_fraction"])} of the labels'
+    return text
+
+
+def percent(fraction: float) -> str:
+    """0.25 -> '25%'."""
+    return f'{100 * fraction:g}%'

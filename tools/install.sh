@@ -23,7 +23,7 @@ STAMP=$VENV/.ssl-det-installed
 
 stamp_value() {  # what the environment was built from, torch build included
     {
-        cat "$ROOT/requirements.txt" "$ROOT/tools/install.sh"
+        cat "$ROOT/requirements.txt" "$ROOT/tools/install.sh" "$ROOT/pyproject.toml"
         "$PYTHON" -c 'import sys; print(sys.version)'
         "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' \
             2>/dev/null || true
@@ -91,6 +91,8 @@ fi
 "${PIP[@]}" install -q --no-deps "$mmcv_wheel"
 # mmcv's own runtime requirements (installed --no-deps above so pip cannot swap torch).
 "${PIP[@]}" install -q addict packaging Pillow pyyaml yapf -r "$ROOT/requirements.txt"
+# this project's package (custom_modules), editable: importable from any directory
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c 'import mmcv, mmdet, mmpretrain, mmcv.ops; print("[install] mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmpretrain", mmpretrain.__version__)'
 
 want=$(stamp_value)

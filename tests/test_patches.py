@@ -225,3 +225,14 @@ def test_transformers_4_left_alone(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'switched False False' in proc.stdout
     assert patches.transformers_5() is False  # and none here: the project installs none
+
+
+def test_no_name_is_exported_twice():
+    """``from custom_modules import *`` merges the sub-packages' exports: a name in two of them
+    would shadow one (``summarize`` once meant both a problem list and correlation numbers)."""
+    from collections import Counter
+
+    subs = ('datasets', 'engine', 'evaluation', 'hooks', 'models', 'transforms')
+    names = Counter(n for s in subs for n in importlib.import_module(f'custom_modules.{s}').__all__)
+    assert [n for n, k in names.items() if k > 1] == []
+    assert set(custom_modules.__all__) == set(names)

@@ -119,11 +119,11 @@ def test_compute_mean_std(tmp_path):
 
 
 def test_cross_correlation_numbers():
-    from custom_modules.models import cross_correlation, effective_rank, summarize
+    from custom_modules.models import correlation_stats, cross_correlation, effective_rank
 
     q, _ = torch.linalg.qr(torch.randn(256, 16, dtype=torch.float64))
     z = (q - q.mean(0)) * 16  # decorrelated, unit-variance dimensions
-    s = summarize(cross_correlation(z, z), z)
+    s = correlation_stats(cross_correlation(z, z), z)
     assert s['mean_diagonal'] > 0.999 and s['diagonal_above_0_9'] == 1.0
     assert s['mean_abs_off_diagonal'] < 0.01
     assert 15 < s['effective_rank'] <= 16

@@ -26,9 +26,9 @@ from custom_modules.datasets import (  # noqa: E402
     NYU_CLASSES,
     ImageReadError,
     Problem,
+    describe_problems,
     index_split,
     read_image,
-    summarize,
 )
 from custom_modules.datasets.image_io import IMAGE_EXTENSIONS, size_mismatch  # noqa: E402
 from custom_modules.datasets.nyu_labels import scan_dir  # noqa: E402
@@ -135,9 +135,10 @@ def main(argv=None):
             f'{len(fatal)} unusable, {len(repaired)} repaired'
         )
         if fatal:
-            print(f'unusable (refused, or skipped with bad_data="skip"):\n{summarize(fatal, 1000)}')
+            listed = describe_problems(fatal, 1000)
+            print(f'unusable (refused, or skipped with bad_data="skip"):\n{listed}')
         if repaired:
-            print(f'repaired or converted on load:\n{summarize(repaired, 1000)}')
+            print(f'repaired or converted on load:\n{describe_problems(repaired, 1000)}')
     print('OK' if n_fatal == 0 else f'{n_fatal} problem(s) to fix before training')
     return 1 if n_fatal else 0
 

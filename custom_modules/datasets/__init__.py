@@ -1,6 +1,6 @@
 from .classes import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
 from .image_io import ImageReadError, read_image
-from .nyu_labeled import DatasetError, NYUDetDataset, index_split, summarize
+from .nyu_labeled import DatasetError, NYUDetDataset, describe_problems, index_split
 from .nyu_labels import Problem, parse_label_file
 from .nyu_unlabeled import NYUUnlabeledDataset
 
@@ -15,6 +15,6 @@ __all__ = [
     'DatasetError',
     'NYUDetDataset',
     'index_split',
-    'summarize',
+    'describe_problems',
     'NYUUnlabeledDataset',
 ]

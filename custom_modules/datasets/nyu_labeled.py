@@ -17,7 +17,7 @@ class DatasetError(ValueError):
     """A dataset that cannot be used as it is; the message lists every bad file."""
 
 
-def summarize(problems: List[Problem], limit: int = 20) -> str:
+def describe_problems(problems: List[Problem], limit: int = 20) -> str:
     """Problems grouped by kind, each kind with a count and up to ``limit`` files."""
     by_kind = {}
     for p in problems:
@@ -159,18 +159,18 @@ class NYUDetDataset(BaseDetDataset):
         if fatal and self.bad_data == 'raise':
             raise DatasetError(
                 f'{len(fatal)} problem(s) in {self.data_prefix["ann"]} make images unusable:\n'
-                f'{summarize(fatal)}\nFix them, or set bad_data="skip" to leave those images '
-                f'out; tools/check_dataset.py lists every problem, images included.'
+                f'{describe_problems(fatal)}\nFix them, or set bad_data="skip" to leave those '
+                f'images out; tools/check_dataset.py lists every problem, images included.'
             )
         if fatal:
             print_log(
-                f'{len(fatal)} image(s) left out (bad_data="skip"):\n{summarize(fatal)}',
+                f'{len(fatal)} image(s) left out (bad_data="skip"):\n{describe_problems(fatal)}',
                 logger='current',
                 level=30,
             )
         if repaired:
             print_log(
-                f'{len(repaired)} label problem(s) repaired:\n{summarize(repaired)}',
+                f'{len(repaired)} label problem(s) repaired:\n{describe_problems(repaired)}',
                 logger='current',
                 level=30,
             )

@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
-from ..models.diagnostics import cross_correlation, summarize
+from ..models.diagnostics import correlation_stats, cross_correlation
 
 
 @HOOKS.register_module()
@@ -40,7 +40,7 @@ class SSLDiagnosticsHook(Hook):
                 z1, z2 = (model.neck(model.backbone(v))[0].float() for v in data['inputs'][:2])
         finally:
             model.train(was_training)
-        stats = summarize(cross_correlation(z1, z2), torch.cat([z1, z2]))
+        stats = correlation_stats(cross_correlation(z1, z2), torch.cat([z1, z2]))
         names = dict(
             mean_diagonal='cc_diag',
             mean_abs_off_diagonal='cc_offdiag',

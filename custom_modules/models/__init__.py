@@ -1,5 +1,5 @@
 from .barlow_twins_loss import BarlowTwinsLoss, GatheredCrossCorrelationHead
-from .diagnostics import cross_correlation, effective_rank, summarize
+from .diagnostics import correlation_stats, cross_correlation, effective_rank
 from .gather import FullGatherLayer, gather_with_grad, off_diagonal
 from .updetr import UPDETR, PretrainedDETR, UPDETRHead
 from .vicreg import VICReg, VICRegExpander, VICRegHead
@@ -8,7 +8,7 @@ from .vicreg_loss import VICRegLoss
 __all__ = [
     'cross_correlation',
     'effective_rank',
-    'summarize',
+    'correlation_stats',
     'BarlowTwinsLoss',
     'GatheredCrossCorrelationHead',
     'FullGatherLayer',

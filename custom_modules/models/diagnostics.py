@@ -17,7 +17,7 @@ def effective_rank(z: torch.Tensor, eps: float = 1e-7) -> float:
     return float(torch.exp(-(p * p.log()).sum()))
 
 
-def summarize(c: torch.Tensor, z: torch.Tensor) -> dict:
+def correlation_stats(c: torch.Tensor, z: torch.Tensor) -> dict:
     """The four numbers of a cross-correlation matrix ``c`` and embeddings ``z``."""
     d = torch.diagonal(c)
     off = c[~torch.eye(c.shape[0], dtype=torch.bool)]

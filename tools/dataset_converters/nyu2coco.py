@@ -19,8 +19,8 @@ from custom_modules.datasets import (  # noqa: E402
     DEMO_CLASSES,
     NYU_CLASSES,
     DatasetError,
+    describe_problems,
     index_split,
-    summarize,
 )
 
 
@@ -31,7 +31,7 @@ def convert(split_dir: str, classes=NYU_CLASSES) -> dict:
     )
     fatal = [p for p in problems if p.fatal]
     if fatal:
-        raise DatasetError(f'{len(fatal)} unusable file(s):\n{summarize(fatal)}')
+        raise DatasetError(f'{len(fatal)} unusable file(s):\n{describe_problems(fatal)}')
     images, annotations = [], []
     for info in data_list:
         images.append(

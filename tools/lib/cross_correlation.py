@@ -48,12 +48,12 @@ def measure(cfg, checkpoint: str, num: int, seed: int = 0):
 
     Returns:
         tuple: ``(C, stats, pairs)``: the (D, D) cross-correlation matrix of the standardised
-        embeddings, ``custom_modules.models.diagnostics.summarize``'s dict (mean diagonal,
+        embeddings, ``custom_modules.models.diagnostics.correlation_stats``'s dict (mean diagonal,
         mean |off-diagonal|, share of the diagonal above 0.9, effective rank) and the number of
         pairs.
     """
-    from custom_modules.models.diagnostics import cross_correlation, summarize
+    from custom_modules.models.diagnostics import correlation_stats, cross_correlation
 
     z1, z2 = embed_pairs(cfg, checkpoint, num, seed)
     c = cross_correlation(z1, z2)
-    return c, summarize(c, torch.cat([z1, z2])), len(z1)
+    return c, correlation_stats(c, torch.cat([z1, z2])), len(z1)

@@ -197,24 +197,30 @@ def run(code, path):
     return subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True)
 
 
+def stdout(code, path):
+    """The output of ``code`` run in a fresh Python that must succeed."""
+    proc = run(code, path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
 def test_imports_with_transformers_5(tmp_path):
     path = fake_transformers(tmp_path, '5.0.0')
     # without the switch, mmpretrain's models do not import (the fake stands for transformers 5)
     bare = run('import mmpretrain.models', path)
     assert bare.returncode != 0 and 'fake transformers' in bare.stderr
-    proc = run(
+    out = stdout(
         'import custom_modules, mmdet.models, mmpretrain.models\n'
         'from mmpretrain.utils.dependency import WITH_MULTIMODAL\n'
         'print("multimodal", WITH_MULTIMODAL)',
         path,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'multimodal False' in proc.stdout
+    assert 'multimodal False' in out
 
 
 def test_transformers_4_left_alone(tmp_path):
     path = fake_transformers(tmp_path, '4.40.0')
-    proc = run(  # the module alone: importing custom_modules would meet the unusable fake
+    out = stdout(  # the module alone: importing custom_modules would meet the unusable fake
         'import importlib.util as u, sys\n'
         f's = u.spec_from_file_location("patches", r"{ROOT / "custom_modules" / "patches.py"}")\n'
         'm = u.module_from_spec(s); s.loader.exec_module(m)\n'
@@ -222,8 +228,7 @@ def test_transformers_4_left_alone(tmp_path):
         'print("switched", m.transformers_5(), "mmpretrain.utils.dependency" in sys.modules)',
         path,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'switched False False' in proc.stdout
+    assert 'switched False False' in out
     assert patches.transformers_5() is False  # and none here: the project installs none
 
 

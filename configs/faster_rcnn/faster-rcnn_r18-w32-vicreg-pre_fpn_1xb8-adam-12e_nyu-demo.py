@@ -1,7 +1,16 @@
 # The demo detector fine-tuned from the demo VICReg backbone
-# (configs/vicreg/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo.py): the Barlow Twins demo
-# fine-tune with the other checkpoint, the same budget.
-_base_ = './faster-rcnn_r18-w32-barlowtwins-pre_fpn_1xb8-adam-12e_nyu-demo.py'
+# (configs/vicreg/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo.py), with the same budget as
+# its random-init parent.
+_base_ = './faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py'
 
 ssl_work_dir = 'work_dirs/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo'
-model = dict(backbone=dict(init_cfg=dict(checkpoint=ssl_work_dir + '/epoch_20.pth')))
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            _delete_=True,
+            type='Pretrained',
+            checkpoint=ssl_work_dir + '/epoch_20.pth',
+            prefix='backbone.',
+        )
+    )
+)  # the parent's is None

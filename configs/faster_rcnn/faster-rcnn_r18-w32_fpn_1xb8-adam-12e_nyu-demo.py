@@ -1,6 +1,12 @@
 # Faster R-CNN on the embedded demo data (tools/make_demo_data.py): the NYU recipe shrunk to
-# run on a 2-core CPU in minutes. Random init, like its parent.
-_base_ = './faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'
+# run on a 2-core CPU in minutes, the full-scale primitive's sibling on the same bases. Random
+# init.
+_base_ = [
+    '../_base_/models/faster-rcnn_r50_fpn_nyu.py',
+    '../_base_/datasets/nyu_detection.py',
+    'mmdet::_base_/default_runtime.py',
+    '../_base_/nyu_runtime.py',
+]
 
 data_root = 'data/demo/'
 # custom_modules.datasets.DEMO_CLASSES (tools/make_demo_data.py)
@@ -24,7 +30,7 @@ model = dict(
         bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=len(classes)),
     ),
     # A demo image holds at most 5 objects: 128 sampled RoIs per image (not 512) and fewer
-    # proposals keep RoIAlign, which dominates a CPU step, to a quarter of the time.
+    # proposals keep RoIAlign, which dominates a CPU step, small.
     train_cfg=dict(
         rpn_proposal=dict(nms_pre=1000, max_per_img=500), rcnn=dict(sampler=dict(num=128))
     ),
@@ -51,19 +57,28 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
-# ---- schedule: 12 epochs, lr halved at 8 (the parent's step at half way, a bit later) ------
+# ---- schedule: 12 epochs, lr 4e-4 halved at 8 ----------------------------------------------
 max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
 # bf16 autocast + channels_last where the device has native bf16 (AMX-BF16 CPUs, GPUs), else
-# fp32; losses stay fp32. Training step 1.3x faster on the 2-core AMX CPU
-# (benchmarks/bench_train_step.py). fused=True: the same Adam in one kernel instead of a
-# Python loop over the parameters (about 2% of a one-thread step here).
-optim_wrapper = dict(type='BF16OptimWrapper', optimizer=dict(lr=4e-4, fused=True))
+# fp32; losses stay fp32 (docs/measurements.md has the speed-up). fused=True: the same Adam in
+# one kernel instead of a Python loop over the parameters.
+optim_wrapper = dict(
+    type='BF16OptimWrapper', optimizer=dict(type='Adam', lr=4e-4, weight_decay=0, fused=True)
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
     dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[8], gamma=0.5),
 ]
-auto_scale_lr = dict(base_batch_size=8)
-default_hooks = dict(logger=dict(interval=25), checkpoint=dict(max_keep_ckpts=1))
+auto_scale_lr = dict(enable=False, base_batch_size=8)
+
+# ---- runtime -----------------------------------------------------------------------------
+default_hooks = dict(
+    _base_.detector_hooks,
+    logger=dict(interval=25),
+    checkpoint=dict(_base_.detector_hooks.checkpoint, max_keep_ckpts=1),
+)
 # A fixed seed, so that `make demo` reruns give comparable numbers.
 randomness = dict(seed=0)

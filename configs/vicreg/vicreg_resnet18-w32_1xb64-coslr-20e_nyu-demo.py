@@ -7,11 +7,9 @@ view_pipeline1 = _base_.view_pipeline1
 view_pipeline2 = _base_.view_pipeline2
 view_pipeline1[0].scale = 64  # the demo images are 96-160 px
 view_pipeline2[0].scale = 64
-train_pipeline = [
-    dict(type='LoadImageChecked', on_error='skip'),
-    dict(type='MultiView', num_views=[1, 1], transforms=[view_pipeline1, view_pipeline2]),
-    dict(type='PackInputs'),
-]
+# the base's pipeline (its libspng decoder included) with these views
+train_pipeline = _base_.train_pipeline
+train_pipeline[1].transforms = [view_pipeline1, view_pipeline2]  # MultiView
 train_dataloader = dict(
     batch_size=64, num_workers=2, dataset=dict(data_root=data_root, pipeline=train_pipeline)
 )
@@ -26,8 +24,7 @@ model = dict(
 # ---- schedule: lr 0.2 per 256 images -> 0.05 for 64; 2 warm-up epochs -----------------------
 max_epochs = 20
 # bf16 autocast + channels_last where the device has native bf16 (AMX-BF16 CPUs, GPUs), else
-# fp32; losses stay fp32. Training step 2.0x in CPU time faster on the 2-core AMX CPU
-# (benchmarks/bench_train_step.py).
+# fp32; losses stay fp32 (docs/measurements.md has the speed-up).
 optim_wrapper = dict(type='BF16OptimWrapper', optimizer=dict(lr=0.05))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=2,

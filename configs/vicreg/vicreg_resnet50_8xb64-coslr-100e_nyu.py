@@ -4,6 +4,7 @@
 _base_ = [
     '../_base_/datasets/nyu_unlabeled_2view.py',
     'mmpretrain::_base_/default_runtime.py',
+    '../_base_/nyu_runtime.py',
 ]
 
 train_dataloader = dict(batch_size=64)
@@ -51,14 +52,7 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 
 # ---- runtime -------------------------------------------------------------------------------
-# Crash-safe checkpoints (written atomically, the old one removed only after the new one is
-# complete), a stop on NaN/Inf losses and per-epoch seeds (resume = uninterrupted run):
-# custom_modules/hooks.
-default_hooks = dict(
-    checkpoint=dict(type='AtomicCheckpointHook', max_keep_ckpts=3),
-    nonfinite=dict(type='NonFiniteLossHook', max_skips=0),
-    epoch_seed=dict(type='EpochSeedHook'),
-)
+default_hooks = _base_.ssl_hooks
 custom_hooks = [
     # cross-correlation diagonal / off-diagonal and effective rank of a batch, in the log
     dict(type='SSLDiagnosticsHook', interval=100),

@@ -1,7 +1,7 @@
 # DETR on the embedded demo data, fine-tuned from the demo UP-DETR pretraining
 # (configs/updetr/updetr_r18-w32-barlowtwins-pre_1xb8-adamw-2e_nyu-demo.py): the same shrunk
 # model (ResNet-18 w32, a 128-wide transformer with 3 + 3 layers) with a 10-class head.
-_base_ = './detr_r50-updetr-pre_8xb2-150e_nyu.py'
+_base_ = './detr_r50_8xb2-150e_nyu.py'
 
 data_root = 'data/demo/'
 # custom_modules.datasets.DEMO_CLASSES (tools/make_demo_data.py)
@@ -15,7 +15,7 @@ updetr_work_dir = 'work_dirs/updetr_r18-w32-barlowtwins-pre_1xb8-adamw-2e_nyu-de
 attn = dict(embed_dims=dims, num_heads=8)
 ffn = dict(embed_dims=dims, feedforward_channels=4 * dims)
 model = dict(
-    backbone=dict(depth=18, base_channels=32),
+    backbone=dict(depth=18, base_channels=32, norm_cfg=dict(type='SyncBN', requires_grad=True)),
     neck=dict(in_channels=[256], out_channels=dims),
     encoder=dict(num_layers=3, layer_cfg=dict(self_attn_cfg=attn, ffn_cfg=ffn)),
     decoder=dict(
@@ -23,7 +23,9 @@ model = dict(
     ),
     positional_encoding=dict(num_feats=dims // 2),
     bbox_head=dict(num_classes=len(classes), embed_dims=dims),
-    init_cfg=dict(checkpoint=updetr_work_dir + '/epoch_2.pth'),
+    # as ./detr_r50-updetr-pre_8xb2-150e_nyu.py: the whole model from UP-DETR, loaded last
+    type='PretrainedDETR',
+    init_cfg=dict(type='Pretrained', checkpoint=updetr_work_dir + '/epoch_2.pth'),
 )
 
 # ---- data: resize only (digits are not mirror-symmetric; crops would cut them) --------------

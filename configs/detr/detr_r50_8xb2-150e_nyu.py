@@ -3,16 +3,20 @@
 # far fewer epochs; DINO (configs/dino/) converges in 12.
 #
 # mmengine forbids two bases defining the same key, so the COCO data of mmdet's file is
-# replaced here by the NYU layout of configs/_base_/datasets/nyu_detection.py.
-_base_ = 'mmdet::detr/detr_r50_8xb2-150e_coco.py'
+# replaced here by the NYU splits of configs/_base_/datasets/nyu_detection_splits.py.
+_base_ = [
+    'mmdet::detr/detr_r50_8xb2-150e_coco.py',
+    '../_base_/datasets/nyu_detection_splits.py',
+    '../_base_/nyu_runtime.py',
+]
 custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
 
 # ---- model -------------------------------------------------------------------------------
 model = dict(
     # The data's own statistics, as in every detector and SSL config of this project.
     data_preprocessor=dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735]),
+    # Random init: nothing to freeze, BN weights and statistics must be learnt.
     backbone=dict(
-        # Random init: nothing to freeze, BN weights and statistics must be learnt.
         frozen_stages=-1,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False,
@@ -21,52 +25,23 @@ model = dict(
     bbox_head=dict(num_classes=100),
 )
 
-# ---- data: the NYU labeled layout, mmdet's DETR augmentations ------------------------------
+# ---- data: the NYU labeled splits, mmdet's DETR augmentations ------------------------------
 dataset_type = 'NYUDetDataset'
 data_root = 'data/nyu/'
 train_pipeline = _base_.train_pipeline
 train_pipeline[0] = dict(type='LoadImageChecked', on_error='skip')
 test_pipeline = _base_.test_pipeline
 test_pipeline[0] = dict(type='LoadImageChecked', on_error='raise')
-# 'instances' lets CocoMetric build the ground truth from the dataset itself.
+# 'instances' lets the COCO metric build the ground truth from the dataset itself.
 test_pipeline[-1].meta_keys = test_pipeline[-1].meta_keys + ('instances',)
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img='labeled/training/images', ann='labeled/training/labels'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline=train_pipeline,
-    )
+    dataset=dict(_base_.nyu_train_dataset, _delete_=True, pipeline=train_pipeline)
 )
-val_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img='labeled/validation/images', ann='labeled/validation/labels'),
-        test_mode=True,
-        pipeline=test_pipeline,
-    )
-)
+val_dataloader = dict(dataset=dict(_base_.nyu_val_dataset, _delete_=True, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='CocoMetric', metric='bbox', format_only=False)
+val_evaluator = dict(_base_.nyu_evaluator, _delete_=True)
 test_evaluator = val_evaluator
 
 # ---- runtime -----------------------------------------------------------------------------
 train_cfg = dict(val_interval=10)
-# The reliability hooks of every training config here (custom_modules/hooks; README
-# "Reliability"): NaN/Inf stop, per-epoch seeds, class-count check, atomic checkpoints.
-default_hooks = dict(
-    nonfinite=dict(type='NonFiniteLossHook', max_skips=0),
-    epoch_seed=dict(type='EpochSeedHook'),
-    class_check=dict(type='ClassCountCheckHook'),
-    checkpoint=dict(
-        type='AtomicCheckpointHook',
-        interval=1,
-        max_keep_ckpts=3,
-        save_best='coco/bbox_mAP',
-        rule='greater',
-    ),
-)
+default_hooks = _base_.detector_hooks

@@ -1,5 +1,6 @@
 # The 6-epoch demo detector (./faster-rcnn_r18-w32_fpn_1xb8-adam-6e_nyu-demo.py) fine-tuned
-# from the demo Barlow Twins backbone (configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py):
+# from the demo Barlow Twins backbone
+# (configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py):
 # the 12-epoch primitive with that leaf's schedule and this checkpoint.
 _base_ = './faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py'
 

@@ -1,5 +1,5 @@
-# Faster R-CNN with the Barlow Twins Swin-T backbone (the report's last row, 0.012 mAP, most
-# likely a checkpoint whose keys matched nothing: here the same class and keys as in
+# Faster R-CNN with the Barlow Twins Swin-T backbone (the report's last row, whose near-zero
+# mAP was most likely a checkpoint whose keys matched nothing: here the same class and keys as in
 # pretraining, and a load that refuses a checkpoint that does not fit).
 _base_ = './faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'
 

@@ -47,9 +47,8 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
-# ---- schedule: 2 epochs of the 3,000 unlabeled images (750 steps, 4.4 min on 2 busy cores with
-# OMP_NUM_THREADS=1), lr 5e-4 after a 100-step warm-up, cosine to 5e-5. Held-out patch AP 0.003
-# -> 0.083, but 0.082 with crops unrelated to the boxes (--mismatch): the gain is a box prior.
+# ---- schedule: 2 epochs of the 3,000 unlabeled images (750 steps), lr 5e-4 after a 100-step
+# warm-up, cosine to 5e-5. What it learns: docs/measurements.md.
 max_epochs = 2
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 optim_wrapper = dict(optimizer=dict(lr=5e-4))

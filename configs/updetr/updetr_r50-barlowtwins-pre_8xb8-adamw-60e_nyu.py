@@ -3,8 +3,15 @@
 # (custom_modules/models/updetr.py, custom_modules/transforms/query_patches.py). The CNN is
 # the Barlow Twins backbone, frozen as in the paper. Fine-tune with
 # configs/detr/detr_r50-updetr-pre_8xb2-150e_nyu.py.
-_base_ = '../detr/detr_r50-barlowtwins-pre_8xb2-150e_nyu.py'
+#
+# mmdet's DETR recipe gives the model and the optimizer; its COCO dataloaders are replaced by
+# the unlabeled images (training) and the labeled validation images (held-out patches).
+_base_ = ['mmdet::detr/detr_r50_8xb2-150e_coco.py', '../_base_/nyu_runtime.py']
+custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
 
+ssl_work_dir = 'work_dirs/barlowtwins_resnet50_8xb64-coslr-150e_nyu'
+data_root = 'data/nyu/'
+dataset_type = 'NYUUnlabeledDataset'
 num_patches = 10  # the paper's M
 patch_size = 128  # crops resized to 128 x 128, as in the paper
 
@@ -15,9 +22,18 @@ model = dict(
     num_patches=num_patches,
     patch_channels=2048,  # ResNet-50's last stage, globally pooled
     patch_dropout=0.1,
+    # The data's own statistics, as in every detector and SSL config of this project.
+    data_preprocessor=dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735]),
     # Frozen (stem and all four stages, BN statistics kept): the transformer learns to find
     # what the Barlow Twins features describe, and the features stay those of pretraining.
-    backbone=dict(frozen_stages=4, norm_eval=True, norm_cfg=dict(type='BN', requires_grad=False)),
+    backbone=dict(
+        frozen_stages=4,
+        norm_eval=True,
+        norm_cfg=dict(type='BN', requires_grad=False),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=ssl_work_dir + '/epoch_150.pth', prefix='backbone.'
+        ),
+    ),
     # one class: "patch" (plus DETR's no-object); reconstruct the 2048-d patch feature
     bbox_head=dict(type='UPDETRHead', num_classes=1, feat_channels=2048, loss_feature_weight=1.0),
 )
@@ -49,8 +65,8 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='NYUUnlabeledDataset',
-        data_root=_base_.data_root,
+        type=dataset_type,
+        data_root=data_root,
         data_prefix='unlabeled',
         metainfo=dict(classes=('patch',)),  # the head's one class (ClassCountCheckHook)
         pipeline=train_pipeline,
@@ -64,8 +80,8 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='NYUUnlabeledDataset',
-        data_root=_base_.data_root,
+        type=dataset_type,
+        data_root=data_root,
         data_prefix='labeled/validation/images',
         metainfo=dict(classes=('patch',)),
         test_mode=True,
@@ -75,7 +91,13 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 # AR@100 (recall of the patches by the 100 boxes, IoU .5:.95) measures localisation apart
 # from the ranking of the scores, which DETR learns last.
-val_evaluator = dict(metric_items=['mAP', 'mAP_50', 'mAP_75', 'AR@100'])
+val_evaluator = dict(
+    _delete_=True,
+    type='CocoMetric',
+    metric='bbox',
+    format_only=False,
+    metric_items=['mAP', 'mAP_50', 'mAP_75', 'AR@100'],
+)
 test_evaluator = val_evaluator
 
 # ---- schedule: the paper's ImageNet recipe, 60 epochs, lr /10 at 40 ----------------------
@@ -86,3 +108,6 @@ param_scheduler = [
 ]
 # 8 GPUs x 8 images (the paper's 64), as in the file name.
 auto_scale_lr = dict(base_batch_size=64)
+
+# ---- runtime -----------------------------------------------------------------------------
+default_hooks = _base_.detector_hooks

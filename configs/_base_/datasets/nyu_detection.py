@@ -57,7 +57,7 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
-# mmdet's CocoMetric on faster-coco-eval, with array-based conversion: the same 12 COCO numbers,
-# 8x faster end to end on 20K images (benchmarks/bench_eval.py); backend='pycocotools' falls back.
+# mmdet's CocoMetric on faster-coco-eval with array-based conversion: the same 12 COCO numbers,
+# faster (docs/measurements.md); backend='pycocotools' falls back.
 val_evaluator = dict(type='FastCocoMetric', metric='bbox', format_only=False)
 test_evaluator = val_evaluator

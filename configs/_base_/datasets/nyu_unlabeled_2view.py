@@ -17,8 +17,8 @@ mmpretrain_view_pipeline2 = _base_.view_pipeline2
 mmpretrain_view_pipeline1[0].crop_ratio_range = (0.4, 1.0)
 mmpretrain_view_pipeline2[0].crop_ratio_range = (0.4, 1.0)
 # The same two views as mmpretrain's (same parameter distributions, same pixels for the same
-# parameters; tests/test_ssl_view.py), each in one FastSSLView: 2-3x more images/s per core
-# (benchmarks/bench_pipeline.py). The mmpretrain pipelines stay above for reference:
+# parameters; tests/test_ssl_view.py), each in one FastSSLView, faster per core
+# (docs/measurements.md). The mmpretrain pipelines stay above for reference:
 # `train_pipeline = mmpretrain_train_pipeline` in a leaf config switches back.
 view_pipeline1 = [
     dict(type='FastSSLView', scale=224, crop_ratio_range=(0.4, 1.0), blur_prob=1.0,
@@ -29,7 +29,7 @@ view_pipeline2 = [
          solarize_prob=0.2),
 ]  # fmt: skip
 train_pipeline = [
-    # libspng decodes the 8-bit RGB PNGs (same pixels as Pillow, ~1.4x faster).
+    # libspng decodes the 8-bit RGB PNGs (same pixels as Pillow, faster: docs/measurements.md).
     dict(type='LoadImageChecked', on_error='skip', png_decoder='spng'),
     dict(type='MultiView', num_views=[1, 1], transforms=[view_pipeline1, view_pipeline2]),
     dict(type='PackInputs'),

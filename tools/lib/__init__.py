@@ -5,6 +5,7 @@ never another tool; benchmarks may import them too; nothing here imports a tool.
   a detector with its test dataset.
 - ``demo_data``: the demo data set (``tools/make_demo_data.py``).
 - ``cross_correlation``: projector outputs of positive pairs and their diagnostics.
+- ``coco_samples``: synthetic detections for checking and timing detection metrics.
 - ``spec``: a run matrix's spec, its runs and their ``--cfg-options``.
 - ``jobs``: running a matrix's runs (commands, logs, scheduler, progress).
 - ``results``: reading finished runs (metrics, k-NN probe) into tables and a plot.

@@ -265,16 +265,20 @@ def test_launcher_env_reaches_the_command_only(monkeypatch, tmp_path):
 def test_knn_probes_come_from_the_checkpoint(tmp_path):
     """Every probe KNNProbeHook put in the message hub, in order, from the checkpoint that
     mmengine saved the hub into: the first is before training, the last after the last epoch
-    (scalars.json never receives the last one: it is logged after the last iteration)."""
+    (the older runs' key, train/knn_top1, too)."""
     from mmengine.logging import MessageHub
 
     hub = MessageHub.get_instance('test_knn_probes')
     for v in (0.125, 0.25, 0.5):
-        hub.update_scalar('train/knn_top1', v)
+        hub.update_scalar('knn/top1', v)
     hub.update_scalar('train/loss', 3.0)
     path = str(tmp_path / 'epoch_2.pth')
     torch.save({'state_dict': {}, 'message_hub': hub.state_dict()}, path)
     assert knn_probes(path) == [0.125, 0.25, 0.5] and last_knn(path) == 0.5
+    old = MessageHub.get_instance('test_knn_probes_old')
+    old.update_scalar('train/knn_top1', 0.75)
+    torch.save({'state_dict': {}, 'message_hub': old.state_dict()}, path)
+    assert knn_probes(path) == [0.75]
     other = MessageHub.get_instance('test_knn_probes_none')
     other.update_scalar('train/loss', 3.0)
     torch.save({'state_dict': {}, 'message_hub': other.state_dict()}, path)

@@ -1,5 +1,6 @@
 """The SSL configs train from tools/train.py; the backbone is handed on to a detector."""
 
+import glob
 import json
 import os
 import os.path as osp
@@ -48,6 +49,11 @@ def test_ssl_trains_and_logs(ssl_run):
     log = last_log(work)
     assert 'Epoch(train) [2][2/2]' in log
     assert log.count('k-NN probe (epoch') == 3  # KNNProbeHook: before training, epochs 1, 2
+    assert 'knn' not in ''.join(line for line in log.splitlines() if 'Epoch(train)' in line)
+    (scalars,) = glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))
+    rows = [json.loads(line) for line in open(scalars)]
+    probes = [(r['knn/epoch'], r['step']) for r in rows if 'knn/top1' in r]
+    assert probes == [(0, 0), (1, 2), (2, 4)]  # epochs trained, at iterations 0, 2, 4
     for key in ('cc_diag', 'cc_offdiag', 'cc_diag_gt_0.9', 'eff_rank'):  # SSLDiagnosticsHook
         assert f'{key}: ' in log, key
     if name == 'vicreg':  # the three terms are logged separately

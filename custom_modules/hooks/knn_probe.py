@@ -77,8 +77,12 @@ def knn_top1(train_f, train_y, test_f, test_y, k: int = 20, t: float = 0.07) -> 
 class KNNProbeHook(Hook):
     """Before training and after every ``interval`` epochs, embed object crops of the labeled
     training split (the memory) and validation split (the queries) with the backbone
-    (global average pool of its last output, eval mode) and log the k-NN top-1 accuracy as
-    ``train/knn_top1``: whether pretraining helps shows long before a 40-epoch fine-tune.
+    (global average pool of its last output, eval mode) and log the k-NN top-1 accuracy:
+    whether pretraining helps shows long before a 40-epoch fine-tune. Each probe is one log
+    line naming the epochs trained, the scalars ``knn/top1`` and ``knn/epoch`` of the
+    visualizer (``vis_data/scalars.json``, TensorBoard) at that iteration, and ``knn/top1`` in
+    the message hub, whose history every checkpoint keeps (``tools/lib/results.knn_probes``).
+    It is not a ``train/`` scalar, so iteration lines do not repeat a stale value.
 
     Args:
         data_root (str): Root of the NYU layout (``labeled/{training,validation}``).
@@ -134,7 +138,8 @@ class KNNProbeHook(Hook):
             model.train(was_training)
         acc = knn_top1(train_f, torch.from_numpy(train_y), val_f, torch.from_numpy(val_y),
                        self.k, self.temperature)  # fmt: skip
-        runner.message_hub.update_scalar('train/knn_top1', acc)
+        runner.message_hub.update_scalar('knn/top1', acc)
+        runner.visualizer.add_scalars({'knn/top1': acc, 'knn/epoch': epochs}, step=runner.iter)
         runner.logger.info(
             f'k-NN probe (epoch {epochs}): top-1 {acc:.4f} on '
             f'{len(val_y)} validation crops, memory {len(train_y)} crops'

@@ -15,11 +15,10 @@ RANDOM = 'none (random init)'  # the pretraining column of a randomly initialise
 def knn_probes(checkpoint: str) -> list:
     """Every k-NN probe top-1 of a pretraining run, in order, as its checkpoint records them.
 
-    ``KNNProbeHook`` puts each probe into the message hub as ``train/knn_top1``; mmengine saves
-    the hub's history in every checkpoint (and restores it on resume). The first value is the
-    probe before training (of the initial backbone), the last the probe after the checkpoint's
-    epoch. (``vis_data/scalars.json`` cannot serve: it holds the value only on the training
-    iterations' lines, so the probe after the last epoch never reaches it.)
+    ``KNNProbeHook`` puts each probe into the message hub as ``knn/top1`` (``train/knn_top1``
+    in runs made before 2026-12-01); mmengine saves the hub's history in every checkpoint (and
+    restores it on resume). The first value is the probe before training (of the initial
+    backbone), the last the probe after the checkpoint's epoch.
 
     Args:
         checkpoint (str): The run's checkpoint file.
@@ -32,7 +31,8 @@ def knn_probes(checkpoint: str) -> list:
     from custom_modules.engine import safe_torch_load
 
     hub = safe_torch_load(checkpoint, map_location='cpu').get('message_hub', {})
-    history = hub.get('log_scalars', {}).get('train/knn_top1')
+    scalars = hub.get('log_scalars', {})
+    history = scalars.get('knn/top1', scalars.get('train/knn_top1'))
     return [] if history is None else [float(v) for v in history.data[0]]
 
 

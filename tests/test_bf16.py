@@ -29,27 +29,15 @@ def last_log(work):
 def build(config, root, batch_size):
     """(model, batches, optim_wrapper cfg) of a tiny config, in-process."""
     from mmengine.config import Config
-    from mmengine.dataset import default_collate, pseudo_collate
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import DATASETS, MODELS, init_default_scope
     from mmengine.runner import set_random_seed
 
+    from tools.lib.models import build_batches, build_model
+
     cfg = Config.fromfile(config)
-    init_default_scope(cfg.default_scope)
     set_random_seed(0)  # the weights and the augmentations (np.random): the same batches every run
-    model_cfg = cfg.model.copy()  # mmpretrain keeps data_preprocessor at the top level
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    model = revert_sync_batchnorm(MODELS.build(model_cfg))
+    model = build_model(cfg)
     model.init_weights()
-    cfg.train_dataloader.dataset.data_root = root
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    collate = default_collate if cfg.default_scope == 'mmpretrain' else pseudo_collate
-    batches = [
-        collate([dataset[(batch_size * i + j) % len(dataset)] for j in range(batch_size)])
-        for i in range(2)
-    ]
-    return model, batches, cfg.optim_wrapper
+    return model, build_batches(cfg, root, batch_size, num_batches=2), cfg.optim_wrapper
 
 
 @pytest.mark.parametrize(

@@ -89,3 +89,19 @@ def test_package_imports_from_anywhere_and_builds(tmp_path):
     names = zipfile.ZipFile(built).namelist()
     assert 'custom_modules/patches.py' in names
     assert not any(n.startswith(('tools/', 'tests/', 'configs/')) for n in names)
+
+
+def test_no_pkg_resources_warning_at_start():
+    """mmengine's is_installed (called while a Runner is built) imports pkg_resources; setuptools
+    >= 80 makes that a UserWarning printed at every start of every tool (tools/install.sh pins
+    setuptools < 80)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, '-c', 'import custom_modules; from mmengine.utils import is_installed; '
+         'assert is_installed("mmdet")'],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'pkg_resources' not in proc.stderr, proc.stderr[-2000:]

@@ -42,7 +42,9 @@ if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/nu
     "$PYTHON" -m venv "$VENV"
 fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
-"${PIP[@]}" install -q --upgrade pip 'setuptools<81' wheel ninja
+# setuptools < 80: mmcv's build needs pkg_resources (gone in 81), and from 80 importing it
+# prints a UserWarning at every start of mmengine (79 keeps it a hidden DeprecationWarning)
+"${PIP[@]}" install -q --upgrade pip 'setuptools<80' wheel ninja
 
 has_cuda=0
 if command -v nvcc >/dev/null 2>&1 && command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
@@ -92,7 +94,7 @@ fi
 # mmcv's own runtime requirements (installed --no-deps above so pip cannot swap torch).
 "${PIP[@]}" install -q addict packaging Pillow pyyaml yapf -r "$ROOT/requirements.txt"
 # this project's package (custom_modules), editable: importable from any directory
-"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
+PYTHONWARNINGS=ignore "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c 'import mmcv, mmdet, mmpretrain, mmcv.ops; print("[install] mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmpretrain", mmpretrain.__version__)'
 
 want=$(stamp_value)

@@ -217,6 +217,31 @@ def _checked_pretrained() -> None:
         )
 
 
+class _ImageLoadersView:
+    """What ``mmdet.datasets.utils.get_loading_pipeline`` sees of mmdet's ``TRANSFORMS``: the
+    registry, except that our image loaders are reported as ``LoadImageFromFile``."""
+
+    def __init__(self, registry, loaders, load_image_from_file):
+        self.registry, self.loaders, self.load_image = registry, loaders, load_image_from_file
+
+    def get(self, name):
+        found = self.registry.get(name)
+        return self.load_image if found in self.loaders else found
+
+    def __getattr__(self, name):
+        return getattr(self.registry, name)
+
+
+def _loading_pipeline() -> None:
+    import mmdet.datasets.utils as det_utils
+
+    from .transforms.loading import LoadImageChecked
+
+    registry = original(det_utils, 'TRANSFORMS')
+    view = _ImageLoadersView(registry, (LoadImageChecked,), det_utils.LoadImageFromFile)
+    replace(det_utils, 'TRANSFORMS', view)
+
+
 PATCHES = (
     Patch(
         'multimodal_off',
@@ -256,6 +281,15 @@ PATCHES = (
         'loads nothing, silently. CheckedPretrainedInit (engine/pretrained.py) refuses one '
         'providing less than min_loaded of the parameters.',
         _checked_pretrained,
+    ),
+    Patch(
+        'loading_pipeline',
+        'mmdet.datasets.utils.TRANSFORMS (as get_loading_pipeline sees it)',
+        "mmdet's get_loading_pipeline (analyze_results, browse tools) keeps a pipeline's loading "
+        'steps by class identity, LoadImageFromFile only: our LoadImageChecked was dropped and '
+        'the tools loaded no image. Its view of the registry reports LoadImageChecked as one '
+        '(the kept step is still ours).',
+        _loading_pipeline,
     ),
     Patch(
         'checkpoint_hook_order',

@@ -241,3 +241,18 @@ def test_no_name_is_exported_twice():
     names = Counter(n for s in subs for n in importlib.import_module(f'custom_modules.{s}').__all__)
     assert [n for n, k in names.items() if k > 1] == []
     assert set(custom_modules.__all__) == set(names)
+
+
+def test_mmdet_keeps_our_image_loader_in_the_loading_pipeline():
+    from mmdet.datasets import get_loading_pipeline
+
+    pipeline = [
+        dict(type='LoadImageChecked', on_error='skip'),
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='PackDetInputs'),
+    ]
+    assert get_loading_pipeline(pipeline) == pipeline[:2]
+    assert get_loading_pipeline([dict(type='LoadImageFromFile'), pipeline[2]]) == [
+        dict(type='LoadImageFromFile')
+    ]

@@ -1,15 +1,16 @@
 """What an SSL backbone knows about the labelled objects: k-NN top-1 on object crops at every
 stage, beside raw pixels and a random-init backbone.
 
-    python tools/probe_backbone.py SSL_CONFIG [CKPT ...] [--data-root data/demo/] \\
-        [--crop-size 32 64] [--max-train 2000] [--max-val 1000]
+    python tools/probe_backbone.py SSL_CONFIG [CKPT ...] [--data-root DIR] \\
+        [--crop-size 32 64] [--max-train 2000] [--max-val 1000] [--cfg-options k=v ...]
 
 Crops around the labelled boxes of the training split are the memory and those of the
 validation split the queries (the same crops as ``KNNProbeHook``); each row embeds them with a
 backbone (random init with the config's seed, or a checkpoint), global-average-pools every
 stage and reports the weighted k-NN top-1 per stage. The ``raw pixels`` row flattens the
 grey-level crop (mean removed): a backbone stage that scores below it has not learned what
-tells the classes apart. Prints a Markdown table.
+tells the classes apart. The crops come from the ``data_root`` of the config's ``KNNProbeHook``
+(``--data-root`` moves it with the rest of the config). Prints a Markdown table.
 """
 
 import argparse
@@ -18,11 +19,12 @@ import sys
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
+from tools.lib.config import add_data_arguments, read_config  # noqa: E402
 from tools.lib.models import build_model  # noqa: E402
+from tools.lib.progress import progress  # noqa: E402
 
 
 def stage_features(model, crops):
@@ -44,6 +46,8 @@ def probe(cfg, root, classes, ckpts, crop_sizes, max_train, max_val, k=20, t=0.0
     """Rows of (name, crop size, [top-1 per stage]) for raw pixels, random init and ``ckpts``,
     on the object crops of ``classes`` under ``root``."""
     rows = []
+    models = [('random init', None)] + [(c, c) for c in ckpts]
+    bar = progress(range(len(crop_sizes) * len(models)), 'backbones probed', unit='backbone')
     for size in crop_sizes:
         (tx, ty), (vx, vy) = (object_crops(root, 'training', classes, size, max_train),
                               object_crops(root, 'validation', classes, size, max_val))  # fmt: skip
@@ -53,13 +57,15 @@ def probe(cfg, root, classes, ckpts, crop_sizes, max_train, max_val, k=20, t=0.0
             return knn_top1(F.normalize(a, dim=1), ty, F.normalize(b, dim=1), vy, k, t)
 
         rows.append(('raw pixels', size, [top1(raw_pixels(tx), raw_pixels(vx))]))
-        for name, ckpt in [('random init', None)] + [(c, c) for c in ckpts]:
+        for name, ckpt in models:
+            bar.update()
             torch.manual_seed(cfg.get('randomness', {}).get('seed') or 0)
             model = build_model(cfg, ckpt).eval()
             if ckpt is None:
                 model.init_weights()
             feats = zip(stage_features(model, tx), stage_features(model, vx))
             rows.append((name, size, [top1(a, b) for a, b in feats]))
+    bar.close()
     return rows
 
 
@@ -67,20 +73,25 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='the SSL config (its backbone and preprocessing)')
     parser.add_argument('checkpoints', nargs='*', help='SSL checkpoints to probe')
-    parser.add_argument('--data-root', default='data/demo/', help='NYU layout with labels')
     parser.add_argument('--crop-size', type=int, nargs='+', default=[32, 64])
     parser.add_argument('--max-train', type=int, default=2000)
     parser.add_argument('--max-val', type=int, default=1000)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_data_arguments(
+        parser,
+        'the data set root (NYU layout with labels; default: the '
+        "config's KNNProbeHook data_root); moves the whole config there",
+    )
     args = parser.parse_args(argv)
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options, args.data_root)
     hooks = [h for h in cfg.get('custom_hooks', []) if h.get('type') == 'KNNProbeHook']
     if not hooks or not hooks[0].get('classes'):
         raise SystemExit(f'{args.config} has no KNNProbeHook with classes: nothing to probe')
-    rows = probe(cfg, args.data_root, tuple(hooks[0]['classes']), args.checkpoints,
+    root = hooks[0].get('data_root')
+    if not root or not osp.isdir(root):
+        raise SystemExit(f'{args.config}: the KNNProbeHook data_root {root!r} is not a folder; '
+                         'give the data with --data-root DIR')  # fmt: skip
+    rows = probe(cfg, root, tuple(hooks[0]['classes']), args.checkpoints,
                  args.crop_size, args.max_train, args.max_val)  # fmt: skip
     stages = max(len(r[2]) for r in rows)
     print('| backbone | crop px | ' + ' | '.join(f'stage {s + 1}' for s in range(stages)) + ' |')

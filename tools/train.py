@@ -1,7 +1,11 @@
 """Train any config of this project: mmpretrain (SSL) and mmdet (detection) alike.
 
-python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v]
+python tools/train.py CONFIG [--work-dir DIR] [--data-root DIR] [--resume [CKPT]] [--amp]
+    [--cfg-options k=v]
 tools/dist_train.sh CONFIG GPUS [...]          # torchrun; gloo on CPU-only machines
+
+``--data-root DIR`` moves the whole run (every dataloader, and the k-NN probe of SSL configs) to
+the data under DIR; the folders it reads are checked before the model is built.
 """
 
 import argparse
@@ -12,11 +16,12 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from custom_modules.engine import init_cpu_dist  # noqa: E402
+from tools.lib.config import add_data_arguments, missing_data, read_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -38,12 +43,7 @@ def parse_args(argv=None):
         action='store_true',
         help='scale lr by (total batch) / auto_scale_lr.base_batch_size',
     )
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. train_cfg.max_epochs=2',
-    )
+    add_data_arguments(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
@@ -52,10 +52,8 @@ def parse_args(argv=None):
 
 
 def build_cfg(args) -> Config:
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config, args.cfg_options, args.data_root)
     cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = (
         args.work_dir
         or cfg.get('work_dir')
@@ -76,6 +74,10 @@ def build_cfg(args) -> Config:
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
+    splits = ['train'] + (['val'] if cfg.get('val_cfg') and cfg.get('val_dataloader') else [])
+    missing = missing_data(cfg, splits)
+    if missing:
+        raise SystemExit('\n'.join([f'{args.config}: data not found:'] + missing))
     if args.launcher == 'pytorch':
         init_cpu_dist(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)

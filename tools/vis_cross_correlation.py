@@ -2,6 +2,7 @@
 Figure 2b), as a heatmap and four numbers.
 
     python tools/vis_cross_correlation.py SSL_CONFIG SSL_CKPT [--num 64] [--out PNG]
+        [--data-root DIR] [--cfg-options k=v ...]
 
 Takes N images of the config's training set, makes two augmented views of each with the
 config's own pipeline, embeds them with the checkpoint's backbone and projector (eval mode),
@@ -16,9 +17,9 @@ import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tools.lib.config import add_data_arguments, read_config  # noqa: E402
 from tools.lib.cross_correlation import measure  # noqa: E402
 
 
@@ -56,11 +57,9 @@ def main(argv=None):
         type=int,
         help='plot only the first N dimensions (the numbers always use all)',
     )
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='overrides')
+    add_data_arguments(parser)
     args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options, args.data_root)
     c, stats, pairs = measure(cfg, args.checkpoint, args.num, args.seed)
     out = args.out or osp.splitext(args.checkpoint)[0] + '_cross_correlation.png'
     shown = c[: args.show_dims, : args.show_dims] if args.show_dims else c

@@ -2,7 +2,7 @@
 grid PNG (the report's Figure 1).
 
     python tools/vis_detections.py CONFIG CKPT [--num 6] [--select random|worst|best]
-        [--pool 100] [--score-thr 0.3] [--out PNG] [--cfg-options k=v ...]
+        [--pool 100] [--score-thr 0.3] [--out PNG] [--data-root DIR] [--cfg-options k=v ...]
 
 ``worst`` and ``best`` rank a random pool of ``--pool`` images by the F1 score of their
 predictions above the threshold at IoU 0.5, so the picture shows where the detector fails or
@@ -16,11 +16,12 @@ import sys
 import cv2
 import numpy as np
 import torch
-from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.datasets.image_io import read_image  # noqa: E402
+from tools.lib.config import add_data_arguments  # noqa: E402
 from tools.lib.models import load_detector  # noqa: E402
+from tools.lib.progress import progress  # noqa: E402
 
 CELL = 320  # pixels on the longer side of each picture in the grid
 
@@ -96,16 +97,16 @@ def main(argv=None):
     parser.add_argument('--score-thr', type=float, default=0.3)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='PNG (default: next to the checkpoint)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_data_arguments(parser)
     args = parser.parse_args(argv)
 
-    model, dataset = load_detector(args.config, args.checkpoint, args.cfg_options)
+    model, dataset = load_detector(args.config, args.checkpoint, args.cfg_options, args.data_root)
     classes = dataset.metainfo['classes']
     rng = np.random.default_rng(args.seed)
     pool = args.num if args.select == 'random' else max(args.pool, args.num)
     candidates = rng.choice(len(dataset), size=min(pool, len(dataset)), replace=False)
     rows = []
-    for idx in candidates:
+    for idx in progress(candidates, 'predicting', unit='image'):
         info = dataset.get_data_info(int(idx))
         gt_boxes = np.array([i['bbox'] for i in info['instances']], np.float32).reshape(-1, 4)
         gt_labels = np.array([i['bbox_label'] for i in info['instances']], np.int64)

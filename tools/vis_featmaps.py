@@ -1,7 +1,8 @@
 """The FPN levels' feature maps of a detector for one image, as a PNG (the report's
 Figure 2a).
 
-    python tools/vis_featmaps.py CONFIG CKPT IMAGE [--out PNG] [--cfg-options k=v ...]
+    python tools/vis_featmaps.py CONFIG CKPT IMAGE [--out PNG] [--data-root DIR]
+        [--cfg-options k=v ...]
 
 Each level is shown as the L2 norm over channels of its features, scaled to [0, 1] per level
 and laid over the (resized) input, beside the input itself.
@@ -14,9 +15,9 @@ import sys
 import cv2
 import numpy as np
 import torch
-from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tools.lib.config import add_data_arguments  # noqa: E402
 from tools.lib.models import load_detector  # noqa: E402
 
 CELL = 256
@@ -56,9 +57,9 @@ def main(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('image')
     parser.add_argument('--out', help='PNG (default: next to the checkpoint)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_data_arguments(parser)
     args = parser.parse_args(argv)
-    model, dataset = load_detector(args.config, args.checkpoint, args.cfg_options)
+    model, dataset = load_detector(args.config, args.checkpoint, args.cfg_options, args.data_root)
     rgb, maps, padded = feature_maps(model, dataset, args.image)
     cells = [cv2.resize(rgb[..., ::-1], (CELL, CELL), interpolation=cv2.INTER_AREA)]
     names = ['input']

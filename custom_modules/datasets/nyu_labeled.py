@@ -46,8 +46,8 @@ def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):
     for d in (img_dir, ann_dir):
         if not osp.isdir(d):
             raise FileNotFoundError(
-                f'{d} does not exist. Set data_root (or data_prefix) in the config, e.g. '
-                f'--cfg-options train_dataloader.dataset.data_root=PATH'
+                f'{d} does not exist. Point the tools at the data with --data-root DIR, or set '
+                f'the dataset\'s data_root (or data_prefix) in the config'
             )
     images = scan_dir(img_dir, IMAGE_EXTENSIONS)
     labels = scan_dir(ann_dir, LABEL_EXTENSIONS)
@@ -151,6 +151,15 @@ class NYUDetDataset(BaseDetDataset):
         super().__init__(data_root=data_root, data_prefix=data_prefix, **kwargs)
 
     def load_data_list(self) -> List[dict]:
+        for kind in ('img', 'ann'):
+            if not osp.isdir(self.data_prefix[kind]):
+                loader = 'val_dataloader or test_dataloader' if self.test_mode else 'train_dataloader'
+                raise FileNotFoundError(
+                    f'{self.data_prefix[kind]} does not exist: the {kind} folder of the {loader} '
+                    f'dataset (test_mode={self.test_mode}, data_root={self.data_root!r}). Move '
+                    f'every dataloader with --data-root DIR (tools/train.py, tools/test.py), or '
+                    f'set {loader.split()[0]}.dataset.data_root in the config'
+                )
         data_list, problems = index_split(
             self.data_prefix['img'], self.data_prefix['ann'], tuple(self.metainfo['classes'])
         )

@@ -68,8 +68,9 @@ class NYUUnlabeledDataset(BaseDataset):
             return
         if not osp.isdir(self.img_dir):
             raise FileNotFoundError(
-                f'{self.img_dir} does not exist. Set data_root / data_prefix in the config, '
-                f'e.g. --cfg-options train_dataloader.dataset.data_root=PATH'
+                f'{self.img_dir} does not exist: the unlabeled images of the train_dataloader '
+                f'dataset (data_root={self.data_root!r}). Move every dataloader and hook with '
+                f'--data-root DIR (tools/train.py), or set train_dataloader.dataset.data_root'
             )
         found = scan_dir(self.img_dir, self.extensions)
         stems = sorted(found, key=sort_key)

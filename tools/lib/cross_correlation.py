@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from .models import build_model
+from .progress import progress
 
 
 def embed_pairs(cfg, checkpoint: str, num: int, seed: int = 0):
@@ -32,7 +33,7 @@ def embed_pairs(cfg, checkpoint: str, num: int, seed: int = 0):
     torch.manual_seed(seed)
     np.random.seed(seed)
     random.seed(seed)
-    batch = default_collate([dataset[int(i)] for i in idx])
+    batch = default_collate([dataset[int(i)] for i in progress(idx, 'views', unit='image')])
     model = build_model(cfg, checkpoint).eval()
     with torch.no_grad():
         views = model.data_preprocessor(batch, False)['inputs']

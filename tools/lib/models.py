@@ -70,7 +70,8 @@ def build_batches(cfg, data_root: Optional[str] = None, batch_size: Optional[int
     ]
 
 
-def load_detector(config: str, checkpoint: str, cfg_options: Optional[dict] = None):
+def load_detector(config: str, checkpoint: str, cfg_options: Optional[dict] = None,
+                  data_root: Optional[str] = None):  # fmt: skip
     """A trained detector and the dataset it is tested on.
 
     Args:
@@ -78,18 +79,18 @@ def load_detector(config: str, checkpoint: str, cfg_options: Optional[dict] = No
         checkpoint (str): Its weights (the backbone's ``init_cfg`` is dropped: the checkpoint
             holds every weight).
         cfg_options (dict, optional): Overrides merged into the config first.
+        data_root (str, optional): The data's root (``config.set_data_root``).
 
     Returns:
         tuple: (the model in eval mode, on CUDA when there is one, else the CPU; the test
         dataset built from ``test_dataloader.dataset``).
     """
     import torch
-    from mmengine.config import Config
     from mmengine.registry import DATASETS
 
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    from .config import read_config
+
+    cfg = read_config(config, cfg_options, data_root)
     cfg.model.backbone.init_cfg = None
     model = build_model(cfg, checkpoint).eval()
     if torch.cuda.is_available():

@@ -7,6 +7,7 @@ and, for a run that starts from a pretraining run, ``needs`` (that run's checkpo
 ``pretraining_label``. Paths are relative to the repository root.
 """
 
+import copy
 import functools
 import os.path as osp
 from typing import Optional, Sequence
@@ -98,8 +99,8 @@ def data_options(config: str, data_root: Optional[str], classes=None) -> dict:
 
     Args:
         config (str): The config (relative to the root).
-        data_root (str, optional): Set as every dataloader's and every hook's ``data_root``
-            (the k-NN probe's).
+        data_root (str, optional): Set where ``config.set_data_root`` sets it (every
+            dataloader's dataset, evaluators and hooks with a ``data_root``).
         classes (list[str], optional): Set as every labeled dataset's (``NYUDetDataset``) and
             every hook's ``classes``.
 
@@ -110,24 +111,23 @@ def data_options(config: str, data_root: Optional[str], classes=None) -> dict:
         SystemExit: when a class name holds a space (mmengine's ``DictAction`` drops the
             spaces of a list value, so such a list cannot travel as ``--cfg-options``).
     """
-    cfg, opts = load_config(config), {}
+    from .config import datasets, set_data_root
+
+    cfg, opts = copy.deepcopy(load_config(config)), {}
     if classes and any(' ' in c for c in classes):
         bad = [c for c in classes if ' ' in c]
         raise SystemExit(f'spec classes {bad} contain spaces, which --cfg-options cannot '
                          'carry: set them in a config instead')  # fmt: skip
-    for split in ('train', 'val', 'test'):
-        loader = cfg.get(f'{split}_dataloader')
-        if not loader:
-            continue
-        if data_root:
-            opts[f'{split}_dataloader.dataset.data_root'] = data_root
-        if classes and loader.dataset.get('type') == 'NYUDetDataset':
-            opts[f'{split}_dataloader.dataset.metainfo.classes'] = list(classes)
-    for i, hook in enumerate(cfg.get('custom_hooks', [])):
-        if data_root and 'data_root' in hook:
-            opts[f'custom_hooks.{i}.data_root'] = data_root
-        if classes and 'classes' in hook:
-            opts[f'custom_hooks.{i}.classes'] = list(classes)
+    if data_root:
+        # the nested keys only: the top-level variable is not read after parsing
+        opts.update({k: data_root for k in set_data_root(cfg, data_root) if '.' in k})
+    if classes:
+        for key, ds in datasets(cfg):
+            if ds.get('type') == 'NYUDetDataset':
+                opts[f'{key}.metainfo.classes'] = list(classes)
+        for i, hook in enumerate(cfg.get('custom_hooks', [])):
+            if 'classes' in hook:
+                opts[f'custom_hooks.{i}.classes'] = list(classes)
     return opts
 
 

@@ -152,3 +152,24 @@ def test_f1_matching():
     assert f1(gt, gl, gt.copy(), gl.copy()) == 1.0
     assert f1(gt, gl, gt[:1], np.array([2])) == 0.0  # right place, wrong class
     assert f1(gt, gl, np.concatenate([gt, gt[:1]]), np.array([1, 2, 1])) == 2 * 2 / 5  # duplicate
+
+
+def test_publish_model_writes_a_file_that_loads_without_an_allow_list(trained, tmp_path):
+    import hashlib
+
+    from tools.publish_model import publish
+
+    src = osp.join(trained, 'epoch_2.pth')
+    out = publish(src, str(tmp_path / 'frcnn_tiny.pth'))
+    digest = hashlib.sha256(open(out, 'rb').read()).hexdigest()
+    assert osp.basename(out) == f'frcnn_tiny-{digest[:8]}.pth'
+    torch.serialization.clear_safe_globals()  # as on a machine without this project
+    try:
+        published = torch.load(out, weights_only=True)
+    finally:
+        from custom_modules.engine.checkpoint import SAFE_GLOBALS
+
+        torch.serialization.add_safe_globals(SAFE_GLOBALS)
+    assert set(published) == {'state_dict', 'meta'} and published['meta']['epoch'] == 2
+    weights = safe_torch_load(src)['state_dict']
+    assert all(torch.equal(published['state_dict'][k], v) for k, v in weights.items())

@@ -4,7 +4,9 @@
 # run); detectors also check the head's num_classes against the class list and keep the best
 # epoch. A primitive merges one of these into the default_hooks of its upstream runtime
 # (`default_hooks = _base_.ssl_hooks`): they are named apart from mmengine's keys so that this
-# file mixes with any upstream recipe (mmengine refuses a key defined by two bases).
+# file mixes with any upstream recipe (mmengine refuses a key defined by two bases). Every
+# config lists this file, so it also loads the project's classes.
+custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
 ssl_hooks = dict(
     checkpoint=dict(type='AtomicCheckpointHook', max_keep_ckpts=3),
     nonfinite=dict(type='NonFiniteLossHook', max_skips=0),

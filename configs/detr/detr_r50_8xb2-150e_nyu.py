@@ -9,37 +9,24 @@ _base_ = [
     '../_base_/datasets/nyu_detection_splits.py',
     '../_base_/nyu_runtime.py',
 ]
-custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
 
-# ---- model -------------------------------------------------------------------------------
-model = dict(
-    # The data's own statistics, as in every detector and SSL config of this project.
-    data_preprocessor=dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735]),
-    # Random init: nothing to freeze, BN weights and statistics must be learnt.
-    backbone=dict(
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        init_cfg=None,
-    ),
-    bbox_head=dict(num_classes=100),
-)
+# ---- model: random init on the data's own statistics, 100 classes ------------------------
+model = _base_.nyu_detr_model
 
 # ---- data: the NYU labeled splits, mmdet's DETR augmentations ------------------------------
 dataset_type = 'NYUDetDataset'
 data_root = 'data/nyu/'
-train_pipeline = _base_.train_pipeline
-train_pipeline[0] = dict(type='LoadImageChecked', on_error='skip')
-test_pipeline = _base_.test_pipeline
-test_pipeline[0] = dict(type='LoadImageChecked', on_error='raise')
-# 'instances' lets the COCO metric build the ground truth from the dataset itself.
-test_pipeline[-1].meta_keys = test_pipeline[-1].meta_keys + ('instances',)
+# the checked loader (a bad training image is skipped with a warning, an evaluation stops);
+# 'instances' lets the COCO metric build the ground truth from the dataset itself
+train_pipeline = [dict(type='LoadImageChecked', on_error='skip'), *_base_.train_pipeline[1:]]
+test_pipeline = [dict(type='LoadImageChecked', on_error='raise'), *_base_.test_pipeline[1:]]
+test_pipeline[-1].meta_keys += ('instances',)
 train_dataloader = dict(
     dataset=dict(_base_.nyu_train_dataset, _delete_=True, pipeline=train_pipeline)
 )
 val_dataloader = dict(dataset=dict(_base_.nyu_val_dataset, _delete_=True, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(_base_.nyu_evaluator, _delete_=True)
+val_evaluator = dict(_base_.nyu_evaluator, _delete_=True)  # mmdet's CocoMetric and its json
 test_evaluator = val_evaluator
 
 # ---- runtime -----------------------------------------------------------------------------

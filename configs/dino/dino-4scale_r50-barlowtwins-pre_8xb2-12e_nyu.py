@@ -1,22 +1,8 @@
-# DINO-4scale R50 fine-tuned from the Barlow Twins backbone: the DETR-family row that can
-# converge in the report's budget (12 epochs, where plain DETR needs 150+).
+# DINO-4scale R50 fine-tuned from the Barlow Twins backbone, set up as
+# configs/detr/detr_r50-barlowtwins-pre_8xb2-150e_nyu.py: the DETR-family row that can converge
+# in the report's budget (12 epochs, where plain DETR needs 150+).
 _base_ = './dino-4scale_r50_8xb2-12e_nyu.py'
 
-# The SSL run's last checkpoint; another one: --cfg-options model.backbone.init_cfg.checkpoint=PATH
-ssl_work_dir = 'work_dirs/barlowtwins_resnet50_8xb64-coslr-150e_nyu'
-model = dict(
-    backbone=dict(
-        # The SSL backbone's BN statistics come from augmented unlabeled crops, not from
-        # these images at this scale: train them (norm_eval=False) and sync them across GPUs
-        # (SyncBN becomes BN on one device). mmdet's ImageNet recipe freezes BN instead.
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
-        norm_eval=False,
-        # Refused unless >= 95% of the backbone's parameters come from the checkpoint.
-        init_cfg=dict(
-            _delete_=True,  # the parent's init_cfg is None
-            type='Pretrained',
-            checkpoint=ssl_work_dir + '/epoch_150.pth',
-            prefix='backbone.',
-        ),
-    )
-)
+ckpt = 'work_dirs/barlowtwins_resnet50_8xb64-coslr-150e_nyu/epoch_150.pth'
+pretrained = dict(_delete_=True, type='Pretrained', checkpoint=ckpt, prefix='backbone.')
+model = dict(backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True), init_cfg=pretrained))

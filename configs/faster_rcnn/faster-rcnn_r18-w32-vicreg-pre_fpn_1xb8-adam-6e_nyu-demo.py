@@ -1,21 +1,14 @@
-# The 6-epoch demo detector (./faster-rcnn_r18-w32_fpn_1xb8-adam-6e_nyu-demo.py) fine-tuned
-# from the demo VICReg backbone (configs/vicreg/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo.py):
-# the 12-epoch primitive with that leaf's schedule and this checkpoint.
+# The demo detector from the demo VICReg backbone, 6 epochs (as the random-init 6e leaf).
 _base_ = './faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py'
 
-ssl_work_dir = 'work_dirs/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo'
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            _delete_=True,
-            type='Pretrained',
-            checkpoint=ssl_work_dir + '/epoch_20.pth',
-            prefix='backbone.',
-        )
-    )
-)  # the parent's is None
-# the 6-epoch leaf's schedule
+ckpt = 'work_dirs/vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo/epoch_20.pth'
+# _delete_: the parent's init_cfg is None
+pretrained = dict(_delete_=True, type='Pretrained', checkpoint=ckpt, prefix='backbone.')
+model = dict(backbone=dict(init_cfg=pretrained))
+# 6 epochs, lr halved at 4 (MultiStepLR)
 max_epochs = 6
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = _base_.param_scheduler
-param_scheduler[1].update(end=max_epochs, milestones=[4])  # MultiStepLR
+param_scheduler = [
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=6, milestones=[4]),
+]

@@ -4,16 +4,10 @@
 _base_ = [
     '../_base_/models/faster-rcnn_r50_fpn_nyu.py',
     '../_base_/datasets/nyu_detection.py',
+    '../_base_/datasets/nyu_detection_splits.py',
     'mmdet::_base_/default_runtime.py',
     '../_base_/nyu_runtime.py',
 ]
-
-data_root = 'data/demo/'
-# custom_modules.datasets.DEMO_CLASSES (tools/make_demo_data.py)
-classes = ('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
-           'airplane', 'cattle')  # fmt: skip
-# Demo images are 96-160 px; objects 22-72 px.
-img_scale = (160, 160)
 
 # ---- model: ResNet-18 at half width (stages 32-64-128-256 channels), thin FPN and heads ----
 model = dict(
@@ -27,7 +21,7 @@ model = dict(
     ),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=64),
-        bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=len(classes)),
+        bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=len(_base_.demo_classes)),
     ),
     # A demo image holds at most 5 objects: 128 sampled RoIs per image (not 512) and fewer
     # proposals keep RoIAlign, which dominates a CPU step, small.
@@ -37,25 +31,19 @@ model = dict(
     test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100)),
 )
 
-# ---- data --------------------------------------------------------------------------------
+# ---- data: the demo splits at 160 px ------------------------------------------------------
+img_scale = _base_.demo_img_scale
 train_pipeline = _base_.train_pipeline
 train_pipeline[2].scale = img_scale  # Resize
 test_pipeline = _base_.test_pipeline
 test_pipeline[1].scale = img_scale  # Resize
 train_dataloader = dict(
-    batch_size=8,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        pipeline=train_pipeline,
-        filter_cfg=dict(filter_empty_gt=True, min_size=0),
-    ),
+    batch_size=8, dataset=dict(_base_.demo_train_dataset, pipeline=train_pipeline)
 )
-val_dataloader = dict(
-    batch_size=8,
-    dataset=dict(data_root=data_root, metainfo=dict(classes=classes), pipeline=test_pipeline),
-)
+val_dataloader = dict(batch_size=8, dataset=dict(_base_.demo_val_dataset, pipeline=test_pipeline))
 test_dataloader = val_dataloader
+val_evaluator = _base_.nyu_evaluator
+test_evaluator = val_evaluator
 
 # ---- schedule: 12 epochs, lr 4e-4 halved at 8 ----------------------------------------------
 max_epochs = 12

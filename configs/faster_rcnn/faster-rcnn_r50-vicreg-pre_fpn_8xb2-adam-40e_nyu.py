@@ -1,17 +1,7 @@
 # Faster R-CNN R50-FPN fine-tuned from the VICReg backbone (the report's second row), set up as
-# the Barlow Twins fine-tune (./faster-rcnn_r50-barlowtwins-pre_fpn_8xb2-adam-40e_nyu.py says
-# why) with the other checkpoint.
+# ./faster-rcnn_r50-barlowtwins-pre_fpn_8xb2-adam-40e_nyu.py with the other checkpoint.
 _base_ = './faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'
 
-ssl_work_dir = 'work_dirs/vicreg_resnet50_8xb64-coslr-100e_nyu'
-model = dict(
-    backbone=dict(
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
-        init_cfg=dict(
-            _delete_=True,
-            type='Pretrained',
-            checkpoint=ssl_work_dir + '/epoch_100.pth',
-            prefix='backbone.',
-        ),
-    )
-)
+ckpt = 'work_dirs/vicreg_resnet50_8xb64-coslr-100e_nyu/epoch_100.pth'
+pretrained = dict(_delete_=True, type='Pretrained', checkpoint=ckpt, prefix='backbone.')
+model = dict(backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True), init_cfg=pretrained))

@@ -7,9 +7,17 @@
 _base_ = [
     '../_base_/models/faster-rcnn_r50_fpn_nyu.py',
     '../_base_/datasets/nyu_detection.py',
+    '../_base_/datasets/nyu_detection_splits.py',
     'mmdet::_base_/default_runtime.py',
     '../_base_/nyu_runtime.py',
 ]
+
+# ---- data: the NYU labeled splits -------------------------------------------------------
+train_dataloader = dict(dataset=_base_.nyu_train_dataset)
+val_dataloader = dict(dataset=_base_.nyu_val_dataset)
+test_dataloader = val_dataloader
+val_evaluator = _base_.nyu_evaluator
+test_evaluator = val_evaluator
 
 # ---- schedule ----------------------------------------------------------------------------
 max_epochs = 40

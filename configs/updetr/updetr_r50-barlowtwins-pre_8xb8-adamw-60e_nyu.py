@@ -7,7 +7,6 @@
 # mmdet's DETR recipe gives the model and the optimizer; its COCO dataloaders are replaced by
 # the unlabeled images (training) and the labeled validation images (held-out patches).
 _base_ = ['mmdet::detr/detr_r50_8xb2-150e_coco.py', '../_base_/nyu_runtime.py']
-custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
 
 ssl_work_dir = 'work_dirs/barlowtwins_resnet50_8xb64-coslr-150e_nyu'
 data_root = 'data/nyu/'

@@ -1,10 +1,11 @@
-# NYU labeled layout (<data_root>/labeled/{training,validation}/{images,labels}), 100 classes,
-# evaluated by COCO mAP@[.5:.95] computed from the dataset's own labels (no json needed;
-# tools/dataset_converters/nyu2coco.py writes one for other COCO tools).
-custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
+# Faster R-CNN's pipelines and dataloaders on the NYU labeled layout
+# (<data_root>/labeled/{training,validation}/{images,labels}), 100 classes, evaluated by COCO
+# mAP@[.5:.95] computed from the dataset's own labels (no json needed;
+# tools/dataset_converters/nyu2coco.py writes one for other COCO tools). The datasets themselves
+# and the evaluator are ./nyu_detection_splits.py's, listed beside this file: a config sets
+# `train_dataloader = dict(dataset=_base_.nyu_train_dataset)`, the same for val, and
+# `val_evaluator = _base_.nyu_evaluator` (DETR and DINO swap the same dicts into their recipes).
 
-dataset_type = 'NYUDetDataset'
-data_root = 'data/nyu/'
 # mmdet's COCO scale; the competition's images are ImageNet-sized.
 img_scale = (1333, 800)
 
@@ -33,13 +34,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img='labeled/training/images', ann='labeled/training/labels'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline=train_pipeline,
-    ),
+    dataset=dict(pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=1,
@@ -47,17 +42,6 @@ val_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img='labeled/validation/images', ann='labeled/validation/labels'),
-        test_mode=True,
-        pipeline=test_pipeline,
-    ),
+    dataset=dict(pipeline=test_pipeline),
 )
 test_dataloader = val_dataloader
-
-# mmdet's CocoMetric on faster-coco-eval with array-based conversion: the same 12 COCO numbers,
-# faster (docs/measurements.md); backend='pycocotools' falls back.
-val_evaluator = dict(type='FastCocoMetric', metric='bbox', format_only=False)
-test_evaluator = val_evaluator

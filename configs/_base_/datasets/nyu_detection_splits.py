@@ -1,7 +1,8 @@
-# The NYU labeled splits as dataset dicts, for the mmdet recipes that bring their own COCO
-# dataloaders (DETR, DINO, UP-DETR's held-out split): a primitive swaps them in. The keys are
-# none of mmdet's, so this file mixes with a whole recipe (mmengine refuses a key defined by
-# two bases); ./nyu_detection.py is the same data as a dataset base of its own.
+# The NYU labeled splits as dataset dicts (no pipeline: the recipe brings its augmentations),
+# the single source of the NYU and demo dataset settings of every detector config. The keys are
+# none of mmdet's, so this file mixes with a whole recipe (mmengine refuses a key defined by two
+# bases): Faster R-CNN puts them into ./nyu_detection.py's dataloaders, DETR and DINO swap
+# them for the COCO datasets of mmdet's recipes, UP-DETR takes its held-out split.
 nyu_train_dataset = dict(
     type='NYUDetDataset',
     data_root='data/nyu/',
@@ -14,5 +15,37 @@ nyu_val_dataset = dict(
     data_prefix=dict(img='labeled/validation/images', ann='labeled/validation/labels'),
     test_mode=True,
 )
-# COCO mAP computed from the dataset's own labels (custom_modules/evaluation)
+# COCO mAP from the dataset's own labels: mmdet's CocoMetric on faster-coco-eval with array-based
+# conversion, the same 12 numbers, faster (docs/measurements.md); backend='pycocotools' falls back.
 nyu_evaluator = dict(type='FastCocoMetric', metric='bbox', format_only=False)
+
+# ---- the embedded demo data (tools/make_demo_data.py): the same layout, 10 classes ----------
+demo_data_root = 'data/demo/'
+# custom_modules.datasets.DEMO_CLASSES
+demo_classes = ('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
+                'airplane', 'cattle')  # fmt: skip
+demo_img_scale = (160, 160)  # demo images are 96-160 px; objects 22-72 px
+demo_metainfo = dict(classes=demo_classes)
+# every box is kept: a demo object may be smaller than the NYU filter's 32 px
+demo_train_dataset = dict(
+    nyu_train_dataset,
+    data_root=demo_data_root,
+    metainfo=demo_metainfo,
+    filter_cfg=dict(filter_empty_gt=True, min_size=0),
+)
+demo_val_dataset = dict(nyu_val_dataset, data_root=demo_data_root, metainfo=demo_metainfo)
+
+# ---- mmdet's DETR-family recipes (DETR, DINO) on these data, random init ---------------------
+# The data's own statistics (the report's, in 0-255), as in every detector and SSL config here.
+nyu_data_preprocessor = dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735])
+# Nothing to freeze, BN weights and statistics must be learnt (mmdet's recipes freeze them for
+# their ImageNet weights).
+random_init_resnet = dict(
+    frozen_stages=-1, norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False, init_cfg=None
+)
+# A DETR-family primitive: `model = _base_.nyu_detr_model`, the same dict merged into the recipe's.
+nyu_detr_model = dict(
+    data_preprocessor=nyu_data_preprocessor,
+    backbone=random_init_resnet,
+    bbox_head=dict(num_classes=100),
+)

@@ -1,7 +1,6 @@
 # Two augmented views of the NYU unlabeled images (<data_root>/unlabeled/<id>.PNG), on
 # mmpretrain's BYOL / Barlow Twins augmentations with the report's changes.
 _base_ = 'mmpretrain::_base_/datasets/imagenet_bs32_byol.py'
-custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
 
 dataset_type = 'NYUUnlabeledDataset'
 data_root = 'data/nyu/'

@@ -3,6 +3,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import mmdet
 import pytest
 
 # One intra-op thread, here and in every tool the tests start: the shapes are tiny, and on a
@@ -73,6 +74,9 @@ def run_tool(*args, timeout=600, env=None, check=True):
     return proc
 
 
+MMDET_TOOLS = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools')
+
+
 @pytest.fixture(scope='session')
 def demo_root(tmp_path_factory):
     """A tiny demo data set in the NYU layout (8 training, 4 validation, 6 unlabeled)."""
@@ -81,3 +85,13 @@ def demo_root(tmp_path_factory):
 
     write_demo_data(str(out), seed=1, train=8, val=4, unlabeled=6)
     return str(out)
+
+
+def upstream(tool, *args, cwd):
+    """Run one of mmdet's tools as a user outside this repository would; return its output."""
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env.update(PYTHONWARNINGS='ignore', MPLBACKEND='Agg')
+    proc = subprocess.run([sys.executable, osp.join(MMDET_TOOLS, tool), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, f'{tool}: {proc.stdout[-2000:]}\n{proc.stderr[-4000:]}'
+    return proc.stdout + proc.stderr

@@ -1,5 +1,6 @@
 """Checkpoints on torch >= 2.6 with weights_only=True: save, resume, load_from, test, refuse."""
 
+import glob
 import json
 import os
 import os.path as osp
@@ -7,7 +8,7 @@ import pickle
 
 import pytest
 import torch
-from conftest import TINY_DET, run_tool
+from conftest import TINY_DET, run_tool, upstream
 
 from custom_modules.engine import UnsafeCheckpointError, safe_torch_load
 
@@ -173,3 +174,10 @@ def test_publish_model_writes_a_file_that_loads_without_an_allow_list(trained, t
     assert set(published) == {'state_dict', 'meta'} and published['meta']['epoch'] == 2
     weights = safe_torch_load(src)['state_dict']
     assert all(torch.equal(published['state_dict'][k], v) for k, v in weights.items())
+
+
+def test_mmdet_analyze_logs_plots_the_training_curve(trained, tmp_path):
+    (log,) = glob.glob(osp.join(trained, '*', 'vis_data', '2*.json'))
+    out = upstream('analysis_tools/analyze_logs.py', 'plot_curve', log, '--keys', 'loss',
+                   'loss_cls', '--out', str(tmp_path / 'curve.png'), cwd=tmp_path)  # fmt: skip
+    assert 'metric is loss_cls' in out and osp.getsize(tmp_path / 'curve.png') > 5000

@@ -34,7 +34,18 @@ def read_keys() -> frozenset:
     return frozenset(inspect.signature(Runner.__init__).parameters) - {'self'} | EXTRA_READ_KEYS
 
 
-def unread_options(cfg_options: Optional[dict]) -> List[str]:
+def _paths_with_value(node, value, prefix: str = '') -> Iterator[str]:
+    """Dotted keys under ``node`` (dicts and lists) whose value equals ``value``."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for k, v in items:
+        key = f'{prefix}{k}'
+        if v == value and type(v) is type(value):
+            yield key
+        elif isinstance(v, (dict, list, tuple)):
+            yield from _paths_with_value(v, value, key + '.')
+
+
+def unread_options(cfg_options: Optional[dict], cfg=None) -> List[str]:
     """A one-line warning for each ``--cfg-options`` key whose top-level name nothing reads.
 
     Such a key is a variable of the config file (``data_root``, ``dataset_type``,
@@ -45,6 +56,9 @@ def unread_options(cfg_options: Optional[dict]) -> List[str]:
     Args:
         cfg_options (dict, optional): ``--cfg-options`` as mmengine's ``DictAction`` parses
             them (``{'a.b': value}``).
+        cfg (mmengine.Config, optional): The parsed config, before the options: the warning
+            then names up to three entries that hold the variable's value (those to set), or
+            says that the config has no such key.
 
     Returns:
         list[str]: The warnings, empty when every key is read.
@@ -55,12 +69,20 @@ def unread_options(cfg_options: Optional[dict]) -> List[str]:
         top = key.split('.')[0]
         if top in known:
             continue
-        hint = (
-            'use --data-root DIR to move every dataloader and hook'
-            if top == 'data_root'
-            else 'set the entries that use it instead (e.g. train_dataloader.dataset.<key>, '
-            'train_cfg.max_epochs)'
-        )
+        if cfg is not None and top not in cfg and top != 'data_root':
+            out.append(f'WARNING: --cfg-options {key}: the config has no {top!r} and nothing '
+                       'reads it, so this option changes nothing (misspelt?)')  # fmt: skip
+            continue
+        if top == 'data_root':
+            hint = 'use --data-root DIR to move every dataloader and hook'
+        else:
+            where = []
+            if cfg is not None and not isinstance(cfg[top], dict):
+                where = [w for w in _paths_with_value(cfg.to_dict(), cfg[top])
+                         if w.split('.')[0] in known][:3]  # fmt: skip
+            hint = 'set the entries that use it instead' + (
+                f' (holding its value: {", ".join(where)})' if where else ''
+            )
         out.append(
             f'WARNING: --cfg-options {key}: nothing reads the top-level {top!r} after the config '
             f'is parsed (its value was already copied where the file used it), so this option '
@@ -221,7 +243,7 @@ def read_config(path: str, cfg_options: Optional[dict] = None, data_root: Option
     from mmengine.config import Config
 
     cfg = Config.fromfile(path)
-    for line in unread_options(cfg_options):
+    for line in unread_options(cfg_options, cfg):
         print(line, file=sys.stderr)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

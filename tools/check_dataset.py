@@ -67,6 +67,8 @@ def main(argv=None):
             print('\n'.join(missing))
             return 1
         targets = config_targets(cfg, splits)
+        if not targets:
+            parser.error(f'{args.config} has no {"/".join(splits)} dataloader dataset to check')
     elif args.data_root:
         targets = root_targets(
             args.data_root, args.classes or (DEMO_CLASSES if args.demo else NYU_CLASSES)

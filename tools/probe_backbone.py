@@ -58,13 +58,13 @@ def probe(cfg, root, classes, ckpts, crop_sizes, max_train, max_val, k=20, t=0.0
 
         rows.append(('raw pixels', size, [top1(raw_pixels(tx), raw_pixels(vx))]))
         for name, ckpt in models:
-            bar.update()
             torch.manual_seed(cfg.get('randomness', {}).get('seed') or 0)
             model = build_model(cfg, ckpt).eval()
             if ckpt is None:
                 model.init_weights()
             feats = zip(stage_features(model, tx), stage_features(model, vx))
             rows.append((name, size, [top1(a, b) for a, b in feats]))
+            bar.update()
     bar.close()
     return rows
 

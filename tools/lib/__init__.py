@@ -1,6 +1,10 @@
 """What the tools share: small modules of public, documented functions. A tool imports these,
 never another tool; benchmarks may import them too; nothing here imports a tool.
 
+- ``config``: a config as the tools read it: ``--data-root`` (``set_data_root``), warnings for
+  ``--cfg-options`` keys nothing reads, the data folders a run needs (``missing_data``).
+- ``data_check``: checking labeled splits and unlabeled folders file by file, in parallel.
+- ``progress``: progress bars for the tools' long loops.
 - ``models``: the model of a config as the Runner builds it, batches from its train pipeline,
   a detector with its test dataset.
 - ``demo_data``: the demo data set (``tools/make_demo_data.py``).

@@ -12,6 +12,10 @@ ssl_hooks = dict(
     nonfinite=dict(type='NonFiniteLossHook', max_skips=0),
     epoch_seed=dict(type='EpochSeedHook'),
 )
+# the demo-scale SSL runs: a log line every 10 iterations, one checkpoint kept
+demo_ssl_hooks = dict(
+    ssl_hooks, logger=dict(interval=10), checkpoint=dict(ssl_hooks['checkpoint'], max_keep_ckpts=1)
+)
 detector_hooks = dict(
     nonfinite=dict(type='NonFiniteLossHook', max_skips=0),
     epoch_seed=dict(type='EpochSeedHook'),

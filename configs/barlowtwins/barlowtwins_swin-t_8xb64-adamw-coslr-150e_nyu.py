@@ -1,17 +1,9 @@
 # Barlow Twins with a Swin-T backbone on the NYU unlabeled images. The backbone is
 # mmpretrain's SwinTransformer, the class the Swin detector uses too, so the keys match.
-_base_ = './barlowtwins_resnet50_8xb64-coslr-150e_nyu.py'
+_base_ = ['./barlowtwins_resnet50_8xb64-coslr-150e_nyu.py', '../_base_/models/swin-t.py']
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmpretrain.SwinTransformer',
-        arch='tiny',
-        img_size=224,
-        drop_path_rate=0.1,
-        out_indices=(3,),
-        pad_small_map=True,  # small feature maps (small images) are padded to the window
-    ),
+    backbone=dict(_base_.swin_t_backbone, _delete_=True, drop_path_rate=0.1, out_indices=(3,)),
     neck=dict(in_channels=768),
 )
 
@@ -33,10 +25,5 @@ optim_wrapper = dict(
         },
     ),
 )
-# The parent's warm-up then cosine, ending at 1/1000 of the lr.
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=140, eta_min=5e-7, by_epoch=True, begin=10, end=150,
-         convert_to_iter_based=True),
-]  # fmt: skip
+# The parent's warm-up then cosine, ending at 1/1000 of this lr.
+param_scheduler = [_base_.param_scheduler[0], dict(_base_.param_scheduler[1], eta_min=5e-7)]

@@ -1,18 +1,15 @@
 # Faster R-CNN with the Barlow Twins Swin-T backbone (the report's last row, whose near-zero
 # mAP was most likely a checkpoint whose keys matched nothing: here the same class and keys as in
 # pretraining, and a load that refuses a checkpoint that does not fit).
-_base_ = './faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'
+_base_ = ['./faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py', '../_base_/models/swin-t.py']
 
 ssl_work_dir = 'work_dirs/barlowtwins_swin-t_8xb64-adamw-coslr-150e_nyu'
 model = dict(
     backbone=dict(
+        _base_.swin_t_backbone,
         _delete_=True,
-        type='mmpretrain.SwinTransformer',
-        arch='tiny',
-        img_size=224,
         drop_path_rate=0.2,
         out_indices=(0, 1, 2, 3),
-        pad_small_map=True,  # small feature maps (small images) are padded to the window
         # pretraining made only the last stage's output norm: norm0-2 start fresh, a few
         # thousand of 28M parameters, well inside the 95% the loader requires
         init_cfg=dict(

@@ -53,3 +53,13 @@ train_dataloader = dict(
         pipeline=train_pipeline,
     ),
 )
+
+# ---- the embedded demo data (tools/make_demo_data.py), for the demo-scale primitives --------
+demo_data_root = 'data/demo/'
+demo_train_pipeline = [
+    train_pipeline[0],
+    # 64 px views: the demo images are 96-160 px
+    dict(train_pipeline[1], transforms=[[dict(view_pipeline1[0], scale=64)],
+                                        [dict(view_pipeline2[0], scale=64)]]),
+    train_pipeline[2],
+]  # fmt: skip

@@ -1,3 +1,4 @@
+import glob
 import os
 import os.path as osp
 import subprocess
@@ -95,3 +96,13 @@ def upstream(tool, *args, cwd):
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, f'{tool}: {proc.stdout[-2000:]}\n{proc.stderr[-4000:]}'
     return proc.stdout + proc.stderr
+
+
+def tensorboard_tags(work):
+    """The scalar tags of the run's TensorBoard event file (TensorboardVisBackend)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (events,) = glob.glob(osp.join(work, '*', 'vis_data', 'events.out.tfevents.*'))
+    acc = EventAccumulator(events)
+    acc.Reload()
+    return set(acc.Tags()['scalars'])

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 import torch
-from conftest import TINY_DET, run_tool, upstream
+from conftest import TINY_DET, run_tool, tensorboard_tags, upstream
 
 from custom_modules.engine import UnsafeCheckpointError, safe_torch_load
 
@@ -23,6 +23,11 @@ def trained(demo_root, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('tiny_det'))
     run_tool('tools/train.py', TINY_DET, '--work-dir', work, '--cfg-options', *data_opts(demo_root))
     return work
+
+
+def test_scalars_reach_tensorboard(trained):
+    tags = tensorboard_tags(trained)
+    assert {'loss', 'loss_cls', 'lr', 'coco/bbox_mAP'} <= tags, tags
 
 
 def test_checkpoints_load_with_weights_only(trained):

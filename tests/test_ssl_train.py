@@ -8,7 +8,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, run_tool
+from conftest import ROOT, run_tool, tensorboard_tags
 
 from custom_modules.engine import safe_torch_load
 from tools.compute_mean_std import mean_std
@@ -54,6 +54,9 @@ def test_ssl_trains_and_logs(ssl_run):
     rows = [json.loads(line) for line in open(scalars)]
     probes = [(r['knn/epoch'], r['step']) for r in rows if 'knn/top1' in r]
     assert probes == [(0, 0), (1, 2), (2, 4)]  # epochs trained, at iterations 0, 2, 4
+    # and the same scalars reach TensorBoard
+    tags = tensorboard_tags(work)
+    assert {'loss', 'knn/top1', 'knn/epoch', 'cc_diag', 'eff_rank'} <= tags, tags
     for key in ('cc_diag', 'cc_offdiag', 'cc_diag_gt_0.9', 'eff_rank'):  # SSLDiagnosticsHook
         assert f'{key}: ' in log, key
     if name == 'vicreg':  # the three terms are logged separately

@@ -39,3 +39,20 @@ def test_get_flops(demo_root, tmp_path):
                    *data_options(demo_root), cwd=tmp_path)  # fmt: skip
     flops = float(out.split('Flops: ')[1].split('G')[0])
     assert 0.05 < flops < 50, out[-500:]
+
+
+def test_mmpretrain_browse_dataset_builds_the_ssl_visualizer(tmp_path):
+    """mmpretrain's tools/visualization/browse_dataset.py (not in its pip package) passes the
+    config's visualizer dict, less ``type``, to ``UniversalVisualizer`` itself: a ``_scope_``
+    injected by an ``mmpretrain::`` base was refused as an unexpected keyword argument."""
+    from mmengine.config import Config
+    from mmpretrain.visualization import UniversalVisualizer
+
+    config = 'configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    args = {k: v for k, v in cfg.visualizer.items() if k != 'type'}
+    vis = UniversalVisualizer(**args, save_dir=str(tmp_path), name='browse_ssl')
+    assert [type(b).__name__ for b in vis._vis_backends.values()] == [
+        'LocalVisBackend',
+        'TensorboardVisBackend',
+    ]

@@ -28,3 +28,14 @@ detector_hooks = dict(
         rule='greater',
     ),
 )
+
+# Scalars (losses, lr, k-NN probe, cross-correlation diagnostics, COCO mAP) go to
+# vis_data/scalars.json and to TensorBoard (`tensorboard --logdir work_dirs`). A primitive sets
+# `visualizer = _base_.ssl_visualizer` (mmpretrain) or `_base_.det_visualizer` (mmdet): afresh,
+# so that no `_scope_` of an upstream base reaches tools that pass the dict to the class itself
+# (mmpretrain's browse_dataset).
+nyu_vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+ssl_visualizer = dict(_delete_=True, type='UniversalVisualizer', vis_backends=nyu_vis_backends)
+det_visualizer = dict(
+    _delete_=True, type='DetLocalVisualizer', vis_backends=nyu_vis_backends, name='visualizer'
+)

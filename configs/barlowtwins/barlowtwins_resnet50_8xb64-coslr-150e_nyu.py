@@ -10,3 +10,4 @@ _base_ = [
 
 train_dataloader = dict(batch_size=64)
 default_hooks = _base_.ssl_hooks
+visualizer = _base_.ssl_visualizer

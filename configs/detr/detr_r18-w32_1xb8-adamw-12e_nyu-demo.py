@@ -68,4 +68,5 @@ default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(_base_.detector_hooks.checkpoint, max_keep_ckpts=1),
 )
+visualizer = _base_.det_visualizer
 randomness = dict(seed=0)

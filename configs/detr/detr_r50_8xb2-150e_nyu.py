@@ -32,3 +32,4 @@ test_evaluator = val_evaluator
 # ---- runtime -----------------------------------------------------------------------------
 train_cfg = dict(val_interval=10)
 default_hooks = _base_.detector_hooks
+visualizer = _base_.det_visualizer

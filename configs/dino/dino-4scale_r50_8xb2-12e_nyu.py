@@ -36,3 +36,4 @@ test_evaluator = val_evaluator
 
 # ---- runtime -----------------------------------------------------------------------------
 default_hooks = _base_.detector_hooks
+visualizer = _base_.det_visualizer

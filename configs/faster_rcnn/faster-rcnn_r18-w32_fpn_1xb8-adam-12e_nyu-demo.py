@@ -68,5 +68,6 @@ default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(_base_.detector_hooks.checkpoint, max_keep_ckpts=1),
 )
+visualizer = _base_.det_visualizer
 # A fixed seed, so that `make demo` reruns give comparable numbers.
 randomness = dict(seed=0)

@@ -35,3 +35,4 @@ auto_scale_lr = dict(enable=False, base_batch_size=16)
 
 # ---- runtime -----------------------------------------------------------------------------
 default_hooks = _base_.detector_hooks
+visualizer = _base_.det_visualizer

@@ -110,3 +110,4 @@ auto_scale_lr = dict(base_batch_size=64)
 
 # ---- runtime -----------------------------------------------------------------------------
 default_hooks = _base_.detector_hooks
+visualizer = _base_.det_visualizer

@@ -25,4 +25,5 @@ optim_wrapper = dict(type='BF16OptimWrapper', optimizer=dict(lr=0.05))
 
 # ---- runtime ---------------------------------------------------------------------------------
 default_hooks = _base_.demo_ssl_hooks
+visualizer = _base_.ssl_visualizer
 randomness = dict(seed=0)

@@ -11,6 +11,7 @@ _base_ = [
 
 train_dataloader = dict(batch_size=64)
 default_hooks = _base_.ssl_hooks
+visualizer = _base_.ssl_visualizer
 # 100 epochs (the report's), 10 of warm-up
 param_scheduler = [_base_.param_scheduler[0], dict(_base_.param_scheduler[1], T_max=90, end=100)]
 train_cfg = dict(max_epochs=100)

@@ -1,11 +1,11 @@
-# The reliability hooks of every training config here (custom_modules/hooks; README
-# "Reliability"): crash-safe checkpoints (written atomically, the old one removed only after the
-# new one is complete), a stop on NaN/Inf losses and per-epoch seeds (resume = uninterrupted
-# run); detectors also check the head's num_classes against the class list and keep the best
-# epoch. A primitive merges one of these into the default_hooks of its upstream runtime
-# (`default_hooks = _base_.ssl_hooks`): they are named apart from mmengine's keys so that this
-# file mixes with any upstream recipe (mmengine refuses a key defined by two bases). Every
-# config lists this file, so it also loads the project's classes.
+# The reliability hooks of every training config here (custom_modules/hooks; docs/reliability.md):
+# crash-safe checkpoints (written atomically, the old one removed only after the new one is
+# complete), a stop on NaN/Inf losses and per-epoch seeds (resume = uninterrupted run); detectors
+# also check the head's num_classes against the class list and keep the best epoch. A primitive
+# merges one of these into the default_hooks of its upstream runtime (`default_hooks =
+# _base_.ssl_hooks`): they are named apart from mmengine's keys so that this file mixes with any
+# upstream recipe (mmengine refuses a key defined by two bases). Every config lists this file, so it
+# also loads the project's classes.
 custom_imports = dict(imports=['custom_modules'], allow_failed_imports=False)
 ssl_hooks = dict(
     checkpoint=dict(type='AtomicCheckpointHook', max_keep_ckpts=3),

@@ -1,6 +1,6 @@
 # The demo Faster R-CNN at half the fine-tuning budget: what `make demo` runs (the 12-epoch
-# parent does not fit its 15 minutes on 2 cores); the README's seed study compares both. Random
-# init, like its parent.
+# parent does not fit its 15 minutes on 2 cores); the seed study (docs/results.md) compares
+# both. Random init, like its parent.
 _base_ = './faster-rcnn_r18-w32_fpn_1xb8-adam-12e_nyu-demo.py'
 
 # 6 epochs, lr halved at 4 (MultiStepLR)

@@ -23,7 +23,7 @@ Pillow from the package's font:
 ``--source digits`` writes the earlier demo data: scikit-learn's bundled handwritten digits
 (1,797 real 8x8 scans of ten classes), upscaled to 12-44 px, coloured and alpha-blended onto
 crops of the same two photos with stroke clutter. Self-supervised pretraining learns nothing
-useful there (the README's digits section): the photos behind the thin strokes are far more
+useful there (docs/results.md, the digits section): the photos behind the thin strokes are far more
 distinctive than the strokes, so the two views of an image agree through the background.
 
 Nothing is downloaded; the output is a function of the seed. ``OUT/ATTRIBUTION.txt`` credits

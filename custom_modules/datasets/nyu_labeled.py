@@ -47,7 +47,7 @@ def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):
         if not osp.isdir(d):
             raise FileNotFoundError(
                 f'{d} does not exist. Point the tools at the data with --data-root DIR, or set '
-                f'the dataset\'s data_root (or data_prefix) in the config'
+                f"the dataset's data_root (or data_prefix) in the config"
             )
     images = scan_dir(img_dir, IMAGE_EXTENSIONS)
     labels = scan_dir(ann_dir, LABEL_EXTENSIONS)
@@ -153,7 +153,9 @@ class NYUDetDataset(BaseDetDataset):
     def load_data_list(self) -> List[dict]:
         for kind in ('img', 'ann'):
             if not osp.isdir(self.data_prefix[kind]):
-                loader = 'val_dataloader or test_dataloader' if self.test_mode else 'train_dataloader'
+                loader = (
+                    'val_dataloader or test_dataloader' if self.test_mode else 'train_dataloader'
+                )
                 raise FileNotFoundError(
                     f'{self.data_prefix[kind]} does not exist: the {kind} folder of the {loader} '
                     f'dataset (test_mode={self.test_mode}, data_root={self.data_root!r}). Move '

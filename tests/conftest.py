@@ -106,3 +106,12 @@ def tensorboard_tags(work):
     acc = EventAccumulator(events)
     acc.Reload()
     return set(acc.Tags()['scalars'])
+
+
+@pytest.fixture(scope='session')
+def trained_det(demo_root, tmp_path_factory):
+    """Two epochs of the tiny detector, the data given by --data-root alone (a real process):
+    (work dir, the process's output). Shared by the tests of checkpoints and of the tools."""
+    work = str(tmp_path_factory.mktemp('tiny_det'))
+    proc = run_tool('tools/train.py', TINY_DET, '--work-dir', work, '--data-root', demo_root)
+    return work, proc.stdout + proc.stderr

@@ -18,11 +18,9 @@ def data_opts(root):
 
 
 @pytest.fixture(scope='module')
-def trained(demo_root, tmp_path_factory):
-    """Two epochs of the tiny detector (a real process)."""
-    work = str(tmp_path_factory.mktemp('tiny_det'))
-    run_tool('tools/train.py', TINY_DET, '--work-dir', work, '--cfg-options', *data_opts(demo_root))
-    return work
+def trained(trained_det):
+    """The work dir of two epochs of the tiny detector (conftest.trained_det)."""
+    return trained_det[0]
 
 
 def test_scalars_reach_tensorboard(trained):

@@ -15,7 +15,7 @@ import mmengine.runner.checkpoint as mm_checkpoint
 import mmengine.runner.runner as mm_runner
 import pytest
 import torch
-from mmengine.registry import WEIGHT_INITIALIZERS
+from mmengine.registry import WEIGHT_INITIALIZERS, DefaultScope
 from mmengine.runner.checkpoint import CheckpointLoader
 
 import custom_modules
@@ -161,7 +161,9 @@ def test_updetr_head_weights_the_no_object_class_as_detr_does(loss_cls):
     from custom_modules.models import UPDETRHead
 
     kw = dict(num_classes=3, embed_dims=16, loss_cls=loss_cls)
-    detr, ours = DETRHead(**copy.deepcopy(kw)), UPDETRHead(feat_channels=8, **copy.deepcopy(kw))
+    with DefaultScope.overwrite_default_scope('mmdet'):  # whatever scope an earlier test left
+        detr, ours = DETRHead(**copy.deepcopy(kw)), UPDETRHead(feat_channels=8, **kw)
+        default = UPDETRHead(num_classes=1, embed_dims=16, feat_channels=8)
     assert ours.bg_cls_weight == detr.bg_cls_weight
     theirs = detr.loss_cls.class_weight
     if theirs is None:
@@ -169,7 +171,6 @@ def test_updetr_head_weights_the_no_object_class_as_detr_does(loss_cls):
     else:
         assert torch.equal(torch.as_tensor(ours.loss_cls.class_weight), torch.as_tensor(theirs))
     # DETR's default loss_cls (bg_cls_weight=0.1) is accepted too
-    default = UPDETRHead(num_classes=1, embed_dims=16, feat_channels=8)
     assert default.bg_cls_weight == 0.1 and default.loss_cls.class_weight == [1.0, 0.1]
 
 

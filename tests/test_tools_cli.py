@@ -31,12 +31,9 @@ def dumped_config(work):
 
 
 @pytest.fixture(scope='module')
-def det_run(demo_root, tmp_path_factory):
-    """One epoch of the tiny detector given only --data-root (a real process)."""
-    work = str(tmp_path_factory.mktemp('det_data_root'))
-    proc = run_tool('tools/train.py', TINY_DET, '--work-dir', work, '--data-root', demo_root,
-                    '--cfg-options', 'train_cfg.max_epochs=1')  # fmt: skip
-    return work, proc.stdout + proc.stderr
+def det_run(trained_det):
+    """Two epochs of the tiny detector given only --data-root (conftest.trained_det)."""
+    return trained_det
 
 
 def test_set_data_root_reaches_wrapped_datasets_evaluators_and_hooks():
@@ -144,7 +141,7 @@ def test_train_with_only_data_root(det_run, demo_root):
     cfg = dumped_config(work)
     for split in ('train', 'val', 'test'):
         assert cfg[f'{split}_dataloader'].dataset.data_root == demo_root
-    assert 'WARNING: --cfg-options' not in out  # train_cfg.max_epochs is read
+    assert 'Epoch(train) [2][4/4]' in out
 
 
 def test_ssl_train_with_only_data_root(demo_root, tmp_path):
@@ -209,6 +206,13 @@ def test_test_out_show_dir_and_mmdet_confusion_matrix(det_run, demo_root, tmp_pa
              '--cfg-options', f'test_dataloader.dataset.data_root={demo_root}',
              env=dict(PYTHONPATH=ROOT, MPLBACKEND='Agg'))  # fmt: skip
     assert cv2.imread(str(out_dir / 'confusion_matrix.png')) is not None
+    # and analyze_results, which keeps only the config's loading steps (patches.py: ours count)
+    top = tmp_path / 'top'
+    run_tool(osp.join(tools, 'analysis_tools', 'analyze_results.py'), TINY_DET, pkl, str(top),
+             '--topk', '1', '--cfg-options', f'test_dataloader.dataset.data_root={demo_root}',
+             env=dict(MPLBACKEND='Agg'))  # fmt: skip
+    drawn = {d: os.listdir(top / d) for d in ('good', 'bad')}
+    assert all(len(files) == 1 for files in drawn.values()), drawn
 
 
 def test_test_tta_and_show_options(tmp_path):

@@ -5,7 +5,6 @@ tested in test_checkpoint.py."""
 import os
 import os.path as osp
 
-import pytest
 from conftest import ROOT, TINY_DET, upstream
 
 

@@ -37,9 +37,8 @@ def ssl_run(request, demo_root, tmp_path_factory):
         SSL_TINY[request.param],
         '--work-dir',
         work,
-        '--cfg-options',
-        f'train_dataloader.dataset.data_root={demo_root}',
-        f'custom_hooks.1.data_root={demo_root}',
+        '--data-root',  # reaches the k-NN probe too: the tiny config's own data_root is ''
+        demo_root,
     )
     return request.param, work
 

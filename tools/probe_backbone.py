@@ -22,9 +22,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
+from custom_modules.progress import progress  # noqa: E402
 from tools.lib.config import add_data_arguments, read_config  # noqa: E402
 from tools.lib.models import build_model  # noqa: E402
-from tools.lib.progress import progress  # noqa: E402
 
 
 def stage_features(model, crops):

@@ -19,9 +19,9 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.datasets.image_io import read_image  # noqa: E402
+from custom_modules.progress import progress  # noqa: E402
 from tools.lib.config import add_data_arguments  # noqa: E402
 from tools.lib.models import load_detector  # noqa: E402
-from tools.lib.progress import progress  # noqa: E402
 
 CELL = 320  # pixels on the longer side of each picture in the grid
 

@@ -8,6 +8,7 @@ from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
+from ..progress import progress
 from .classes import NYU_CLASSES
 from .image_io import IMAGE_EXTENSIONS
 from .nyu_labels import LABEL_EXTENSIONS, Problem, parse_label_file, scan_dir, sort_key
@@ -62,7 +63,7 @@ def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):
                 fatal=True,
             )
         )
-    for stem in sorted(labels, key=sort_key):
+    for stem in progress(sorted(labels, key=sort_key), f'indexing {ann_dir}', unit='label'):
         ann_path = osp.join(ann_dir, labels[stem])
         if stem not in images:
             problems.append(

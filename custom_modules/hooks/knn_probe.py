@@ -14,6 +14,7 @@ from mmengine.registry import HOOKS
 from ..datasets.image_io import ImageReadError, read_image
 from ..datasets.nyu_labeled import index_split
 from ..models.preprocess import normalize_like
+from ..progress import progress
 
 
 def object_crops(
@@ -33,7 +34,9 @@ def object_crops(
     if len(boxes) > max_crops:
         boxes = [boxes[i] for i in sorted(rng.choice(len(boxes), max_crops, replace=False))]
     crops, labels, cache = [], [], {}
-    for path, (x1, y1, x2, y2), label in boxes:
+    for path, (x1, y1, x2, y2), label in progress(
+        boxes, f'k-NN probe crops ({split})', unit='crop'
+    ):
         if path not in cache:
             try:
                 cache = {path: read_image(path)[0]}

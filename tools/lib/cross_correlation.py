@@ -5,8 +5,9 @@ import random
 import numpy as np
 import torch
 
+from custom_modules.progress import progress
+
 from .models import build_model
-from .progress import progress
 
 
 def embed_pairs(cfg, checkpoint: str, num: int, seed: int = 0):

@@ -15,9 +15,9 @@ from typing import List, Optional, Sequence, Tuple
 from custom_modules.datasets import DatasetError, ImageReadError, Problem, index_split, read_image
 from custom_modules.datasets.classes import NYU_CLASSES
 from custom_modules.datasets.image_io import IMAGE_EXTENSIONS, size_mismatch
+from custom_modules.progress import progress
 
 from .config import datasets
-from .progress import progress
 
 
 def inspect_image(job: Tuple[str, Optional[Tuple[int, int]]]):

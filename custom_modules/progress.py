@@ -1,4 +1,4 @@
-"""Progress bars for the tools' long loops."""
+"""Progress bars for long loops (the tools, the datasets' indexing, the k-NN probe's crops)."""
 
 import sys
 from typing import Iterable, Optional

@@ -29,6 +29,13 @@ detector_hooks = dict(
     ),
 )
 
+# the demo-scale detectors: a log line every 25 iterations, one checkpoint kept (and the best)
+demo_detector_hooks = dict(
+    detector_hooks,
+    logger=dict(interval=25),
+    checkpoint=dict(detector_hooks['checkpoint'], max_keep_ckpts=1),
+)
+
 # Scalars (losses, lr, k-NN probe, cross-correlation diagnostics, COCO mAP) go to
 # vis_data/scalars.json and to TensorBoard (`tensorboard --logdir work_dirs`). A primitive sets
 # `visualizer = _base_.ssl_visualizer` (mmpretrain) or `_base_.det_visualizer` (mmdet): afresh,

@@ -63,10 +63,6 @@ param_scheduler = [
 auto_scale_lr = dict(base_batch_size=8)
 
 # ---- runtime -----------------------------------------------------------------------------
-default_hooks = dict(
-    _base_.detector_hooks,
-    logger=dict(interval=25),
-    checkpoint=dict(_base_.detector_hooks.checkpoint, max_keep_ckpts=1),
-)
+default_hooks = _base_.demo_detector_hooks
 visualizer = _base_.det_visualizer
 randomness = dict(seed=0)

@@ -63,11 +63,7 @@ param_scheduler = [
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 
 # ---- runtime -----------------------------------------------------------------------------
-default_hooks = dict(
-    _base_.detector_hooks,
-    logger=dict(interval=25),
-    checkpoint=dict(_base_.detector_hooks.checkpoint, max_keep_ckpts=1),
-)
+default_hooks = _base_.demo_detector_hooks
 visualizer = _base_.det_visualizer
 # A fixed seed, so that `make demo` reruns give comparable numbers.
 randomness = dict(seed=0)

@@ -12,7 +12,7 @@ import re
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT, TINY_DET, run_tool
+from conftest import ROOT, TINY_DET, run_tool, upstream
 from mmengine.config import Config
 
 from tools.lib.config import missing_data, set_data_root, unread_options
@@ -21,7 +21,6 @@ SSL_TINY = osp.join(ROOT, 'tests', 'configs', 'barlowtwins_tiny_nyu-demo.py')
 SSL_DEMO = osp.join(
     ROOT, 'configs', 'barlowtwins', 'barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'
 )
-MMDET_TOOLS = glob.glob(osp.join(ROOT, '.venv/lib/python*/site-packages/mmdet/.mim/tools'))
 
 
 def dumped_config(work):
@@ -186,19 +185,17 @@ def test_test_out_show_dir_and_mmdet_confusion_matrix(det_run, demo_root, tmp_pa
     assert 'gt_instances' not in results[0]  # as mmdet's DumpDetResults writes them
     shown = glob.glob(str(tmp_path / 'test' / '*' / 'shown' / '*'))
     assert len(shown) == 4 and cv2.imread(shown[0]) is not None
-    # mmdet's own analysis tool, on our config and the dump
-    (tools,) = MMDET_TOOLS
+    # mmdet's own analysis tools, on our config and the dump, from elsewhere, no PYTHONPATH
     out_dir = tmp_path / 'cm'
-    run_tool(osp.join(tools, 'analysis_tools', 'confusion_matrix.py'), TINY_DET, pkl,
-             str(out_dir), '--score-thr', '0.0',
-             '--cfg-options', f'test_dataloader.dataset.data_root={demo_root}',
-             env=dict(PYTHONPATH=ROOT, MPLBACKEND='Agg'))  # fmt: skip
+    upstream('analysis_tools/confusion_matrix.py', TINY_DET, pkl, str(out_dir), '--score-thr',
+             '0.0', '--cfg-options', f'test_dataloader.dataset.data_root={demo_root}',
+             cwd=tmp_path)  # fmt: skip
     assert cv2.imread(str(out_dir / 'confusion_matrix.png')) is not None
     # and analyze_results, which keeps only the config's loading steps (patches.py: ours count)
     top = tmp_path / 'top'
-    run_tool(osp.join(tools, 'analysis_tools', 'analyze_results.py'), TINY_DET, pkl, str(top),
-             '--topk', '1', '--cfg-options', f'test_dataloader.dataset.data_root={demo_root}',
-             env=dict(MPLBACKEND='Agg'))  # fmt: skip
+    upstream('analysis_tools/analyze_results.py', TINY_DET, pkl, str(top), '--topk', '1',
+             '--cfg-options', f'test_dataloader.dataset.data_root={demo_root}',
+             cwd=tmp_path)  # fmt: skip
     drawn = {d: os.listdir(top / d) for d in ('good', 'bad')}
     assert all(len(files) == 1 for files in drawn.values()), drawn
 

@@ -5,6 +5,7 @@ A test writes a config that inherits a tiny config, adds ``'reliability_faults'`
 it like any other config. Nothing here is used outside the tests.
 """
 
+import errno
 import io
 import json
 import os
@@ -23,15 +24,15 @@ def _die():
 @HOOKS.register_module(force=True)
 class KillAtIterHook(Hook):
     """SIGKILL this process after iteration ``at_iter`` (1-based) has updated the weights
-    and been logged."""
+    and been logged; with ``rank``, only the process of that rank."""
 
     priority = 'LOWEST'
 
-    def __init__(self, at_iter: int):
-        self.at_iter = at_iter
+    def __init__(self, at_iter: int, rank=None):
+        self.at_iter, self.rank = at_iter, rank
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        if runner.iter + 1 == self.at_iter:
+        if runner.iter + 1 == self.at_iter and self.rank in (None, runner.rank):
             _die()
 
 
@@ -58,6 +59,28 @@ class KillDuringSaveHook(Hook):
             _die()
 
         torch.save = torn_save
+
+
+@HOOKS.register_module(force=True)
+class DiskFullDuringSaveHook(Hook):
+    """Make the checkpoint save of epoch ``at_epoch`` fail as on a full disk: ``torch.save``
+    writes the first half of the bytes, then raises ``OSError(ENOSPC)``."""
+
+    def __init__(self, at_epoch: int):
+        self.at_epoch = at_epoch
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        if checkpoint['meta'].get('epoch') != self.at_epoch:
+            return
+        real_save = torch.save
+
+        def full_disk_save(obj, f, *args, **kwargs):
+            buf = io.BytesIO()
+            real_save(obj, buf, *args, **kwargs)
+            f.write(buf.getvalue()[: len(buf.getvalue()) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        torch.save = full_disk_save
 
 
 @HOOKS.register_module(force=True)

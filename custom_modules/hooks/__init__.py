@@ -1,6 +1,6 @@
 from .checkpoint import AtomicCheckpointHook
 from .class_check import ClassCountCheckHook, ClassCountMismatchError, check_class_count
-from .epoch_seed import EpochSeedHook, epoch_seed
+from .epoch_seed import EpochSeedHook, WorldSizeChangeError, epoch_seed
 from .knn_probe import KNNProbeHook, knn_top1, object_crops, pooled_features
 from .nonfinite import NonFiniteLossError, NonFiniteLossHook
 from .ssl_diagnostics import SSLDiagnosticsHook
@@ -12,6 +12,7 @@ __all__ = [
     'check_class_count',
     'EpochSeedHook',
     'epoch_seed',
+    'WorldSizeChangeError',
     'KNNProbeHook',
     'knn_top1',
     'pooled_features',

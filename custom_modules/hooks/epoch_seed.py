@@ -9,6 +9,10 @@ from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 
+class WorldSizeChangeError(RuntimeError):
+    """``--resume`` on another number of processes than the checkpoint's run."""
+
+
 def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
     """A 32-bit seed for one epoch (of one rank), from the run's seed."""
     return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0])
@@ -29,9 +33,37 @@ class EpochSeedHook(Hook):
     (``persistent_workers=False``: mmengine's ``worker_init_fn`` seeds them from the run's
     seed); persistent workers carry their RNG state across epochs, which a resumed run cannot
     reproduce.
+
+    A resumed run is exact only on the number of processes it was made with: the iteration
+    counter, the sampler's split of the data over the ranks and the batch each rank draws all
+    depend on it. The number is kept in the message hub (saved in every checkpoint), and
+    ``--resume`` with another number of processes is refused before training starts, saying how
+    to go on (the same number, or ``load_from`` for the weights alone).
+
+    Args:
+        allow_world_size_change (bool): Resume on another number of processes anyway (the run
+            then continues from the checkpoint's epoch, not as an uninterrupted run would).
+            Defaults to False.
     """
 
     priority = 'HIGHEST'
+
+    def __init__(self, allow_world_size_change: bool = False):
+        self.allow_world_size_change = allow_world_size_change
+
+    def before_train(self, runner) -> None:
+        saved = runner.message_hub.get_info('world_size')
+        if saved is not None and saved != runner.world_size and not self.allow_world_size_change:
+            raise WorldSizeChangeError(
+                f'{runner.work_dir}: the checkpoint being resumed was written by a run of {saved} '
+                f'process(es), this one has {runner.world_size}. A resumed run continues exactly '
+                f'only on the same number (the iteration count, the data each rank draws and '
+                f'the batch per step depend on it): resume with `tools/dist_train.sh CONFIG '
+                f'{saved} --resume`, or start a new run from its weights with '
+                f'`--cfg-options load_from=CHECKPOINT` (no --resume), or set '
+                f'default_hooks.epoch_seed.allow_world_size_change=True to go on anyway.'
+            )
+        runner.message_hub.update_info('world_size', runner.world_size)
 
     def before_train_epoch(self, runner) -> None:
         rank = get_rank() if runner._randomness_cfg.get('diff_rank_seed', False) else 0

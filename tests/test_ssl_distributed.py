@@ -16,10 +16,20 @@ def make_heads():
     from mmpretrain.models.heads import LatentCrossCorrelationHead
 
     import custom_modules  # noqa: F401  (registers the losses)
-    from custom_modules.models import GatheredCrossCorrelationHead, VICRegLoss
+    from custom_modules.models import GatheredCrossCorrelationHead, VICRegLLoss, VICRegLoss
+
+    where = torch.tensor([[0.0, 0.0], [1.0, 0.2], [0.1, 1.3], [2.0, 2.1]], dtype=torch.float64)
+
+    def vicregl(z1, z2):  # four local embeddings per image, at fixed, distinct positions
+        def maps(z):
+            return torch.stack([z, z.roll(1, dims=1), 0.5 * z, z * z], dim=1)
+
+        locs = [where.expand(len(z1), -1, -1), (0.9 * where + 0.05).expand(len(z1), -1, -1)]
+        return VICRegLLoss(num_matches=(3, 2))([z1, z2], [maps(z1), maps(z2)], locs)
 
     return {
         'vicreg': lambda z1, z2: VICRegLoss()(z1, z2),
+        'vicregl': vicregl,
         'barlow_ours': GatheredCrossCorrelationHead(D).double().loss,
         'barlow_mmpretrain': LatentCrossCorrelationHead(
             D, loss=dict(type='mmpretrain.CrossCorrelationLoss')
@@ -76,7 +86,7 @@ def run_two(name, tmp_path):
     return torch.load(out)
 
 
-@pytest.mark.parametrize('name', ['vicreg', 'barlow_ours'])
+@pytest.mark.parametrize('name', ['vicreg', 'vicregl', 'barlow_ours'])
 def test_two_processes_equal_one(name, tmp_path):
     x1, x2, model = data()
     loss, grads = step(model, make_heads()[name], x1, x2)

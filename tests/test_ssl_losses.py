@@ -89,3 +89,69 @@ def test_barlow_twins_properties():
     # independent views: the diagonal term is about d
     other = torch.randn(64, 8, dtype=torch.float64)
     assert head.loss(z, other) > 4
+
+
+def vicregl_paper(zs, maps, locs, alpha=0.75, matches=(20, 4), lam=25.0, mu=25.0, nu=1.0,
+                  eps=1e-4):  # fmt: skip
+    """VICRegL's criterion, slot by slot and image by image, with plain loops."""
+
+    def vic(xs, ys):  # xs, ys: lists over images of lists over slots of (C,) vectors
+        b, k, c = len(xs), len(xs[0]), len(xs[0][0])
+        inv = sum(((xs[i][s] - ys[i][s]) ** 2).sum() for i in range(b) for s in range(k))
+        inv = lam * inv / (b * k * c)
+
+        def v_and_c(zz):
+            v = cv = 0.0
+            for s in range(k):
+                col = torch.stack([zz[i][s] for i in range(b)])  # (B, C)
+                std = torch.sqrt(col.var(dim=0, unbiased=True) + eps)
+                v = v + torch.clamp(1 - std, min=0).mean()
+                centred = col - col.mean(dim=0)
+                cov = centred.T @ centred / (b - 1)
+                cv = cv + sum(cov[p, q] ** 2 for p in range(c) for q in range(c) if p != q) / c
+            return v / k, cv / k
+
+        (vx, cx), (vy, cy) = v_and_c(xs), v_and_c(ys)
+        return torch.stack([inv, mu * (vx + vy) / 2, nu * (cx + cy) / 2])
+
+    def match(a, b_, pos_a, pos_b, keep):
+        xs, ys = [], []
+        for i in range(a.shape[0]):
+            best = []
+            for n in range(a.shape[1]):
+                d = [float(torch.dist(pos_a[i, n], pos_b[i, m])) for m in range(b_.shape[1])]
+                best.append((min(d), n, d.index(min(d))))
+            kept = sorted(sorted(best)[: keep or len(best)], key=lambda t: t[1])
+            xs.append([a[i, n] for _, n, _ in kept])
+            ys.append([b_[i, m] for _, _, m in kept])
+        return vic(xs, ys)
+
+    g = vic([[z] for z in zs[0]], [[z] for z in zs[1]])
+    local = 0.0
+    pairs = [(0, 1), (1, 0)]
+    for i, j in pairs:
+        a, b_ = maps[i], maps[j]
+        feat = (match(a, b_, a, b_, None) + match(b_, a, b_, a, None)) / 2
+        where = (match(a, b_, locs[i], locs[j], matches[0]) +
+                 match(b_, a, locs[j], locs[i], matches[1])) / 2  # fmt: skip
+        local = local + feat + where
+    local = local / len(pairs)
+    return alpha * g.sum() + (1 - alpha) * local.sum()
+
+
+def test_vicregl_equals_paper():
+    from custom_modules.models import VICRegLLoss
+
+    g = torch.Generator().manual_seed(0)
+    b, n, c, d = 5, 9, 3, 4
+    zs = [torch.randn(b, d, generator=g, dtype=torch.float64) for _ in range(2)]
+    maps = [torch.randn(b, n, c, generator=g, dtype=torch.float64) for _ in range(2)]
+    # positions in the image (random: no ties between distances)
+    locs = [torch.rand(b, n, 2, generator=g, dtype=torch.float64) * 3 for _ in range(2)]
+    ours = VICRegLLoss(num_matches=(5, 2))(zs, maps, locs)
+    assert torch.allclose(ours, vicregl_paper(zs, maps, locs, matches=(5, 2)), rtol=1e-10)
+    # alpha=1 is the global criterion alone; identical views leave no invariance anywhere
+    glob = VICRegLLoss(alpha=1.0).terms(zs, maps, locs)
+    assert torch.allclose(glob['loss'], glob['inv'] + glob['var'] + glob['cov'])
+    same = VICRegLLoss().terms([zs[0], zs[0]], [maps[0], maps[0]], [locs[0], locs[0]])
+    assert same['inv'] == 0 and same['local_inv'] == 0

@@ -4,6 +4,7 @@ from .gather import FullGatherLayer, gather_with_grad, off_diagonal
 from .updetr import UPDETR, PretrainedDETR, UPDETRHead
 from .vicreg import VICReg, VICRegExpander, VICRegHead
 from .vicreg_loss import VICRegLoss
+from .vicregl_loss import VICRegLLoss, nearest_matches
 
 __all__ = [
     'cross_correlation',
@@ -18,6 +19,8 @@ __all__ = [
     'VICRegExpander',
     'VICRegHead',
     'VICRegLoss',
+    'VICRegLLoss',
+    'nearest_matches',
     'PretrainedDETR',
     'UPDETR',
     'UPDETRHead',

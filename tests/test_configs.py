@@ -142,7 +142,9 @@ def _ssl_batch():
     g = torch.Generator().manual_seed(0)
     views = [torch.randint(0, 256, (4, 3, 64, 64), generator=g, dtype=torch.uint8)
              for _ in range(2)]  # fmt: skip
-    return dict(inputs=views, data_samples=[DataSample() for _ in range(4)])
+    # each view's crop box (top, left, h, w, flipped), as FastSSLView records it (VICRegL uses it)
+    boxes = [[(0, 0, 64, 64, 0), (8, 4, 48, 56, 1)] for _ in range(4)]
+    return dict(inputs=views, data_samples=[DataSample(view_boxes=b) for b in boxes])
 
 
 # A step for every primitive (on bases only), every demo config and every leaf that changes the

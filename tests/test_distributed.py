@@ -35,7 +35,7 @@ def test_dist_train_two_processes(demo_root, tmp_path):
     assert not any(k.startswith('module.') for k in ckpt['state_dict'])
 
 
-@pytest.mark.parametrize('name', ['barlowtwins', 'vicreg'])
+@pytest.mark.parametrize('name', ['barlowtwins', 'vicreg', 'vicregl'])
 def test_dist_train_ssl_two_processes(name, demo_root, tmp_path):
     work = str(tmp_path)
     config = osp.join(ROOT, 'tests', 'configs', f'{name}_tiny_nyu-demo.py')

@@ -155,3 +155,14 @@ def test_vicregl_equals_paper():
     assert torch.allclose(glob['loss'], glob['inv'] + glob['var'] + glob['cov'])
     same = VICRegLLoss().terms([zs[0], zs[0]], [maps[0], maps[0]], [locs[0], locs[0]])
     assert same['inv'] == 0 and same['local_inv'] == 0
+
+
+def test_feature_positions_follow_the_crop_and_the_flip():
+    from custom_modules.models import feature_positions
+
+    # a 2 x 2 map of a 40 x 80 crop at (top 10, left 20), then the same crop flipped
+    pos = feature_positions([(10, 20, 40, 80, 0), (10, 20, 40, 80, 1)], 2, 2)
+    assert pos.shape == (2, 4, 2)
+    assert pos[0].tolist() == [[20.0, 40.0], [20.0, 80.0], [40.0, 40.0], [40.0, 80.0]]
+    # flipped: the view's left column shows the crop's right half
+    assert pos[1].tolist() == [[20.0, 80.0], [20.0, 40.0], [40.0, 80.0], [40.0, 40.0]]

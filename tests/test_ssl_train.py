@@ -16,7 +16,7 @@ from tools.extract_backbone import main as extract_main
 
 SSL_TINY = {
     name: osp.join(ROOT, 'tests', 'configs', f'{name}_tiny_nyu-demo.py')
-    for name in ('barlowtwins', 'vicreg')
+    for name in ('barlowtwins', 'vicreg', 'vicregl')
 }
 
 
@@ -58,9 +58,10 @@ def test_ssl_trains_and_logs(ssl_run):
     assert {'loss', 'knn/top1', 'knn/epoch', 'cc_diag', 'eff_rank'} <= tags, tags
     for key in ('cc_diag', 'cc_offdiag', 'cc_diag_gt_0.9', 'eff_rank'):  # SSLDiagnosticsHook
         assert f'{key}: ' in log, key
-    if name == 'vicreg':  # the three terms are logged separately
-        for term in ('repr_term', 'std_term', 'cov_term'):
-            assert term in log
+    terms = dict(vicreg=('repr_term', 'std_term', 'cov_term'),
+                 vicregl=('inv_term', 'var_term', 'local_inv_term', 'local_cov_term'))  # fmt: skip
+    for term in terms.get(name, ()):  # the weighted terms are logged separately
+        assert f'{term}: ' in log, term
     ckpt = safe_torch_load(osp.join(work, 'epoch_2.pth'))
     assert all(np.isfinite(v.float().numpy()).all() for v in ckpt['state_dict'].values())
 

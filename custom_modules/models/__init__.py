@@ -4,6 +4,7 @@ from .gather import FullGatherLayer, gather_with_grad, off_diagonal
 from .updetr import UPDETR, PretrainedDETR, UPDETRHead
 from .vicreg import VICReg, VICRegExpander, VICRegHead
 from .vicreg_loss import VICRegLoss
+from .vicregl import VICRegL, VICRegLHead, feature_positions
 from .vicregl_loss import VICRegLLoss, nearest_matches
 
 __all__ = [
@@ -19,6 +20,9 @@ __all__ = [
     'VICRegExpander',
     'VICRegHead',
     'VICRegLoss',
+    'VICRegL',
+    'VICRegLHead',
+    'feature_positions',
     'VICRegLLoss',
     'nearest_matches',
     'PretrainedDETR',

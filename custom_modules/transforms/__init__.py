@@ -1,5 +1,5 @@
 from .loading import LoadImageChecked
 from .query_patches import RandomQueryPatches
-from .ssl_view import FastSSLView
+from .ssl_view import FastSSLView, MultiViewWithBoxes
 
-__all__ = ['LoadImageChecked', 'FastSSLView', 'RandomQueryPatches']
+__all__ = ['LoadImageChecked', 'FastSSLView', 'MultiViewWithBoxes', 'RandomQueryPatches']

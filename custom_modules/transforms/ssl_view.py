@@ -17,6 +17,7 @@ steps in one of two ways:
   than the default (``benchmarks/bench_pipeline.py --exact``).
 """
 
+import copy
 import math
 from typing import Optional, Sequence, Tuple, Union
 
@@ -24,6 +25,7 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.builder import TRANSFORMS
+from mmpretrain.datasets.transforms import MultiView
 from PIL import Image, ImageEnhance, ImageFilter
 
 _PIL_INTERP = {
@@ -186,7 +188,8 @@ class FastSSLView(BaseTransform):
     ``[max(0, 1 - s), 1 + s]`` and ``[-hue, hue]``; the blur sigma is uniform in ``blur_sigma``.
 
     Required keys: ``img`` ((H, W, 3) uint8 BGR). Modified keys: ``img`` ((scale, scale, 3)
-    uint8 BGR, contiguous), ``img_shape``. Added keys: ``flip``, ``flip_direction``.
+    uint8 BGR, contiguous), ``img_shape``. Added keys: ``flip``, ``flip_direction``,
+    ``view_box`` (``(top, left, height, width, flipped)`` of the crop in the input image).
 
     Args:
         scale (int | tuple[int, int]): Output size, int or (h, w).
@@ -317,6 +320,7 @@ class FastSSLView(BaseTransform):
         results['img_shape'] = out.shape
         results['flip'] = params['flip']
         results['flip_direction'] = 'horizontal' if params['flip'] else None
+        results['view_box'] = (*params['crop'], int(params['flip']))  # (top, left, h, w, flip)
         return results
 
     def __repr__(self) -> str:
@@ -324,3 +328,19 @@ class FastSSLView(BaseTransform):
                 'brightness', 'contrast', 'saturation', 'hue', 'gray_prob', 'blur_prob',
                 'blur_sigma', 'solarize_prob', 'pixel_exact')  # fmt: skip
         return f'{type(self).__name__}(' + ', '.join(f'{k}={getattr(self, k)}' for k in keys) + ')'
+
+
+@TRANSFORMS.register_module()
+class MultiViewWithBoxes(MultiView):
+    """mmpretrain's ``MultiView``, which also keeps each view's ``view_box`` (recorded by
+    :class:`FastSSLView`) as ``view_boxes``, one per view in view order, for algorithms that
+    match the views' local features by position (VICRegL). Takes ``MultiView``'s arguments."""
+
+    def transform(self, results: dict) -> dict:
+        views, boxes = [], []
+        for trans in self.transforms:
+            out = trans(copy.deepcopy(results))
+            views.append(out['img'])
+            boxes.append(out.get('view_box'))
+        results.update(img=views, view_boxes=boxes)
+        return results

@@ -30,9 +30,11 @@ view_pipeline2 = [
 train_pipeline = [
     # libspng decodes the 8-bit RGB PNGs (same pixels as Pillow, faster: docs/measurements.md).
     dict(type='LoadImageChecked', on_error='skip', png_decoder='spng'),
-    dict(type='MultiView', num_views=[1, 1], transforms=[view_pipeline1, view_pipeline2]),
-    dict(type='PackInputs'),
-]
+    # each view's crop box is kept (view_boxes) for VICRegL's location-based matching
+    dict(type='MultiViewWithBoxes', num_views=[1, 1],
+         transforms=[view_pipeline1, view_pipeline2]),
+    dict(type='PackInputs', algorithm_keys=('view_boxes',)),
+]  # fmt: skip
 mmpretrain_train_pipeline = [
     dict(type='LoadImageChecked', on_error='skip'),
     dict(

@@ -35,15 +35,13 @@ def test_dist_train_two_processes(demo_root, tmp_path):
     assert not any(k.startswith('module.') for k in ckpt['state_dict'])
 
 
-@pytest.mark.parametrize('name', ['barlowtwins', 'vicreg', 'vicregl'])
+@pytest.mark.parametrize('name', ['barlowtwins', 'vicreg', 'vicregl', 'densecl'])
 def test_dist_train_ssl_two_processes(name, demo_root, tmp_path):
     work = str(tmp_path)
     config = osp.join(ROOT, 'tests', 'configs', f'{name}_tiny_nyu-demo.py')
     run_tool(
         'bash', 'tools/dist_train.sh', config, '2', '--work-dir', work,
-        '--cfg-options', 'train_cfg.max_epochs=1',
-        f'train_dataloader.dataset.data_root={demo_root}',
-        f'custom_hooks.1.data_root={demo_root}',
+        '--data-root', demo_root, '--cfg-options', 'train_cfg.max_epochs=1',
         env={'PORT': str(free_port()), 'OMP_NUM_THREADS': '1'},
     )  # fmt: skip
     log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(work) for f in fs

@@ -36,10 +36,9 @@ class KillAtIterHook(Hook):
             _die()
 
 
-@HOOKS.register_module(force=True)
-class KillDuringSaveHook(Hook):
-    """SIGKILL this process half-way through writing the checkpoint of epoch ``at_epoch``:
-    ``torch.save`` writes the first half of the bytes into the file, then the process dies."""
+class _BrokenSaveHook(Hook):
+    """Make ``torch.save`` of the epoch-``at_epoch`` checkpoint write the first half of its
+    bytes, then call ``self.fail(file)``."""
 
     def __init__(self, at_epoch: int):
         self.at_epoch = at_epoch
@@ -49,38 +48,32 @@ class KillDuringSaveHook(Hook):
             return
         real_save = torch.save
 
-        def torn_save(obj, f, *args, **kwargs):
-            buf = io.BytesIO()
-            real_save(obj, buf, *args, **kwargs)
-            data = buf.getvalue()
-            f.write(data[: len(data) // 2])
-            f.flush()
-            os.fsync(f.fileno())
-            _die()
-
-        torch.save = torn_save
-
-
-@HOOKS.register_module(force=True)
-class DiskFullDuringSaveHook(Hook):
-    """Make the checkpoint save of epoch ``at_epoch`` fail as on a full disk: ``torch.save``
-    writes the first half of the bytes, then raises ``OSError(ENOSPC)``."""
-
-    def __init__(self, at_epoch: int):
-        self.at_epoch = at_epoch
-
-    def before_save_checkpoint(self, runner, checkpoint):
-        if checkpoint['meta'].get('epoch') != self.at_epoch:
-            return
-        real_save = torch.save
-
-        def full_disk_save(obj, f, *args, **kwargs):
+        def half_save(obj, f, *args, **kwargs):
             buf = io.BytesIO()
             real_save(obj, buf, *args, **kwargs)
             f.write(buf.getvalue()[: len(buf.getvalue()) // 2])
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            self.fail(f)
 
-        torch.save = full_disk_save
+        torch.save = half_save
+
+
+@HOOKS.register_module(force=True)
+class KillDuringSaveHook(_BrokenSaveHook):
+    """SIGKILL this process half-way through writing the checkpoint of epoch ``at_epoch``."""
+
+    def fail(self, f):
+        f.flush()
+        os.fsync(f.fileno())
+        _die()
+
+
+@HOOKS.register_module(force=True)
+class DiskFullDuringSaveHook(_BrokenSaveHook):
+    """Make the checkpoint save of epoch ``at_epoch`` fail as on a full disk: half the bytes
+    written, then ``OSError(ENOSPC)``."""
+
+    def fail(self, f):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 @HOOKS.register_module(force=True)

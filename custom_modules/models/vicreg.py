@@ -80,7 +80,11 @@ class VICRegHead(BaseModule):
         """(n, D) embeddings of the two views -> ``loss`` and the detached unweighted
         ``repr_term``, ``std_term``, ``cov_term`` (named without "loss" so that mmengine
         logs them but does not add them to the total)."""
-        terms = self.loss_module.terms(z1, z2)
+        return self.logged(self.loss_module.terms(z1, z2))
+
+    @staticmethod
+    def logged(terms: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """``loss`` and the other terms detached as ``<name>_term``."""
         out = {f'{k}_term': v.detach() for k, v in terms.items() if k != 'loss'}
         out['loss'] = terms['loss']
         return out

@@ -3,12 +3,12 @@
 from typing import Dict, List
 
 import torch
-from mmengine.model import BaseModule
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..engine.bf16_optim_wrapper import fp32
+from .vicreg import VICRegHead
 
 
 def feature_positions(boxes, h: int, w: int, device=None) -> torch.Tensor:
@@ -33,7 +33,7 @@ def feature_positions(boxes, h: int, w: int, device=None) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class VICRegLHead(BaseModule):
+class VICRegLHead(VICRegHead):
     """Applies :class:`VICRegLLoss`; returns the total plus the weighted terms for the log.
 
     Args:
@@ -41,17 +41,13 @@ class VICRegLHead(BaseModule):
     """
 
     def __init__(self, loss: dict = dict(type='VICRegLLoss'), init_cfg=None):
-        super().__init__(init_cfg)
-        self.loss_module = MODELS.build({'_scope_': 'mmpretrain', **loss})
+        super().__init__(loss, init_cfg)
 
     @fp32  # the loss in fp32 under bf16 autocast
     def loss(self, embeddings, maps, locations) -> Dict[str, torch.Tensor]:
         """See :meth:`VICRegLLoss.terms`; the terms come back detached as ``*_term`` (logged,
         not added to the total)."""
-        terms = self.loss_module.terms(embeddings, maps, locations)
-        out = {f'{k}_term': v.detach() for k, v in terms.items() if k != 'loss'}
-        out['loss'] = terms['loss']
-        return out
+        return self.logged(self.loss_module.terms(embeddings, maps, locations))
 
 
 @MODELS.register_module()

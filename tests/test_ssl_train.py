@@ -85,6 +85,12 @@ def test_ssl_resumes(ssl_run, demo_root, tmp_path):
     assert osp.isfile(tmp_path / 'epoch_2.pth')
 
 
+# the tools that read an SSL checkpoint: on the two methods of make demo's kind (the others
+# train and resume above; their backbones are the same ResNet)
+TOOL_RUNS = pytest.mark.parametrize('ssl_run', ['barlowtwins', 'vicreg'], indirect=True)
+
+
+@TOOL_RUNS
 def test_extract_backbone_loads_into_the_detector(ssl_run, tmp_path, capsys):
     from mmdet.registry import MODELS
     from mmengine.config import Config
@@ -142,6 +148,7 @@ def test_cross_correlation_numbers():
     assert effective_rank(collapsed) < 1.1
 
 
+@TOOL_RUNS
 def test_vis_cross_correlation_tool(ssl_run, demo_root, tmp_path, capsys):
     from tools.vis_cross_correlation import main as vis_main
 
@@ -161,6 +168,7 @@ def test_vis_cross_correlation_tool(ssl_run, demo_root, tmp_path, capsys):
     assert 'effective_rank' in capsys.readouterr().out
 
 
+@TOOL_RUNS
 def test_probe_backbone_tool(ssl_run, demo_root, capsys):
     """Raw pixels (one number), random init and the checkpoint (one per stage), printed."""
     from tools.probe_backbone import main as probe_main

@@ -105,10 +105,11 @@ def source_sha(dotted: str) -> str:
 def check_copies() -> None:
     """Refuse (or warn) when a private upstream method we copy is no longer the one we copied."""
     for patch in PATCHES:
-        if patch.copied and source_sha(patch.copied) != patch.copied_sha:
+        sha = patch.copied and source_sha(patch.copied)
+        if sha != patch.copied_sha:
             _refuse(
                 f'{patch.copied} is not the code {patch.target} was copied from '
-                f'(source sha {source_sha(patch.copied)}, expected {patch.copied_sha})'
+                f'(source sha {sha}, expected {patch.copied_sha})'
             )
 
 

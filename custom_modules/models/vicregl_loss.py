@@ -119,12 +119,12 @@ class VICRegLLoss(BaseModule):
         positions in the original image."""
         total = torch.zeros(3, dtype=maps_1.dtype, device=maps_1.device)
         l2 = (None, None) if self.l2_all_matches else self.num_matches
-        for d12, d21, k in (
-            (torch.cdist(maps_1, maps_2), torch.cdist(maps_2, maps_1), l2),
-            (torch.cdist(loc_1, loc_2), torch.cdist(loc_2, loc_1), self.num_matches),
+        for d12, k in (
+            (torch.cdist(maps_1, maps_2), l2),
+            (torch.cdist(loc_1, loc_2), self.num_matches),
         ):
             a = self.vicreg(*nearest_matches(maps_1, maps_2, d12, k[0]))
-            b = self.vicreg(*nearest_matches(maps_2, maps_1, d21, k[1]))
+            b = self.vicreg(*nearest_matches(maps_2, maps_1, d12.transpose(1, 2), k[1]))
             total = total + (torch.stack(a) + torch.stack(b)) / 2
         return tuple(total)
 

@@ -24,7 +24,9 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
          checkpoint_key: model.backbone.init_cfg.checkpoint}   # the default key
     options: {}                     # --cfg-options for every run; an entry may add its own
     # an entry may also say `seeds: [0]` to run for those seeds only; a pretraining entry
-    # limited that way gives its first run to the fine-tunes of every seed
+    # limited that way gives its first run to the fine-tunes of every seed; a detection entry
+    # whose labeled images are not train_dataloader.dataset names them, e.g. Soft Teacher's
+    # `labeled_dataset: train_dataloader.dataset.datasets.0`
 
 With ``--jobs N`` up to N runs go at once, each fine-tune as soon as its pretraining run has
 finished; every output line then starts with the run's tag.

@@ -194,15 +194,18 @@ def _link(job: dict, entry: dict, ssl: dict, seed: int) -> dict:
 
 def _job(spec: dict, entry: dict, seed: int, kind: str, fraction=None) -> dict:
     """One run; ``fraction`` (a fine-tune of a spec with label fractions): the share of the
-    labeled training images, a subset drawn by the run's seed."""
+    labeled training images, a subset drawn by the run's seed, set on the entry's
+    ``labeled_dataset`` (default ``train_dataloader.dataset``; a semi-supervised detector's is
+    one of its ``ConcatDataset``'s, e.g. ``train_dataloader.dataset.datasets.0``)."""
     opts = dict(data_options(entry['config'], spec.get('data_root'), spec.get('classes')))
     opts.update(spec['options'])
     opts.update(entry.get('options', {}))
     opts['randomness.seed'] = seed
     work = osp.join(spec['out'], f'seed{seed}')
     if fraction is not None:
-        opts['train_dataloader.dataset.label_fraction'] = float(fraction)
-        opts['train_dataloader.dataset.fraction_seed'] = seed
+        labeled = entry.get('labeled_dataset', 'train_dataloader.dataset')
+        opts[f'{labeled}.label_fraction'] = float(fraction)
+        opts[f'{labeled}.fraction_seed'] = seed
         work = osp.join(work, f'frac{float(fraction):g}')
     work = osp.join(work, stem(entry['config']))
     ckpt = osp.join(work, final_checkpoint(entry['config'], opts))

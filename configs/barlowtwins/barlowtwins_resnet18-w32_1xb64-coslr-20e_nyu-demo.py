@@ -9,9 +9,10 @@ _base_ = [
     '../_base_/nyu_runtime.py',
 ]
 
-# ---- data --------------------------------------------------------------------------------
+# ---- data: FastSSLView on the CPU, the views every demo number was measured with -------------
 data_root = _base_.demo_data_root
 train_pipeline = _base_.demo_train_pipeline
+data_preprocessor = _base_.cpu_data_preprocessor
 train_dataloader = dict(batch_size=64, num_workers=2,
                         dataset=dict(data_root=data_root, pipeline=train_pipeline))  # fmt: skip
 

@@ -8,6 +8,9 @@ _base_ = [
     '../_base_/nyu_runtime.py',
 ]
 
+# Colour augmentation runs batched in the data preprocessor (the base's device-side default);
+# in the CPU workers instead: data_preprocessor = _base_.cpu_data_preprocessor and
+# train_dataloader = dict(batch_size=64, dataset=dict(pipeline=_base_.cpu_train_pipeline))
 train_dataloader = dict(batch_size=64)
 default_hooks = _base_.ssl_hooks
 visualizer = _base_.ssl_visualizer

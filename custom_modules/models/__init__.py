@@ -1,6 +1,7 @@
 from .barlow_twins_loss import BarlowTwinsLoss, GatheredCrossCorrelationHead
 from .diagnostics import correlation_stats, cross_correlation, effective_rank
 from .gather import FullGatherLayer, gather_with_grad, off_diagonal
+from .ssl_augment import SSLAugmentDataPreprocessor, ViewAugment
 from .updetr import UPDETR, PretrainedDETR, UPDETRHead
 from .vicreg import VICReg, VICRegExpander, VICRegHead
 from .vicreg_loss import VICRegLoss
@@ -16,6 +17,8 @@ __all__ = [
     'FullGatherLayer',
     'gather_with_grad',
     'off_diagonal',
+    'SSLAugmentDataPreprocessor',
+    'ViewAugment',
     'VICReg',
     'VICRegExpander',
     'VICRegHead',

@@ -56,7 +56,8 @@ class VICRegL(BaseSelfSupervisor):
     (``maps_neck``) on every cell of the last feature map -> VICRegL loss (``head``).
 
     The positions of the cells in the original image come from each view's crop box, which
-    ``FastSSLView`` records and ``MultiViewWithBoxes`` collects as ``view_boxes``.
+    ``FastSSLView`` (or ``SSLCropFlip``) records and ``MultiViewWithBoxes`` collects as
+    ``view_boxes``.
 
     Args:
         backbone (dict), neck (dict), head (dict): as for :class:`VICReg`.
@@ -75,7 +76,8 @@ class VICRegL(BaseSelfSupervisor):
         assert isinstance(inputs, list) and len(inputs) == 2
         if not all('view_boxes' in s for s in data_samples):
             raise KeyError(
-                "VICRegL needs each view's crop box: build the views with FastSSLView inside "
+                "VICRegL needs each view's crop box: build the views with FastSSLView or "
+                'SSLCropFlip inside '
                 "MultiViewWithBoxes and pack them with PackInputs(algorithm_keys=('view_boxes',))"
             )
         embeddings, maps, locations = [], [], []

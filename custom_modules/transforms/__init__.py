@@ -1,5 +1,11 @@
 from .loading import LoadImageChecked
 from .query_patches import RandomQueryPatches
-from .ssl_view import FastSSLView, MultiViewWithBoxes
+from .ssl_view import FastSSLView, MultiViewWithBoxes, SSLCropFlip
 
-__all__ = ['LoadImageChecked', 'FastSSLView', 'MultiViewWithBoxes', 'RandomQueryPatches']
+__all__ = [
+    'LoadImageChecked',
+    'FastSSLView',
+    'SSLCropFlip',
+    'MultiViewWithBoxes',
+    'RandomQueryPatches',
+]

@@ -15,6 +15,11 @@ steps in one of two ways:
 * ``pixel_exact=True``: every step in PIL with the calls mmcv's ``pillow`` backend makes, so the
   pixels equal mmpretrain's pipeline for the same parameters (tested), at about 1.6x less speed
   than the default (``benchmarks/bench_pipeline.py --exact``).
+
+``SSLCropFlip`` is the worker's part of device-side augmentation: the crop, resize and flip of
+``FastSSLView`` (same distributions; mmpretrain's bicubic resize, by torch) and nothing else,
+BGR uint8 in and out; the colour steps run batched in the data preprocessor
+(:class:`~custom_modules.models.SSLAugmentDataPreprocessor`).
 """
 
 import copy
@@ -23,6 +28,8 @@ from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+import torch
+import torch.nn.functional as F
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.builder import TRANSFORMS
 from mmpretrain.datasets.transforms import MultiView
@@ -38,8 +45,9 @@ _PIL_INTERP = {
 }
 
 
-def _jitter_range(value, name, center=1.0, bound=(0.0, float('inf'))):
-    """mmpretrain ``ColorJitter._set_range``: a number v gives (center - v, center + v)."""
+def jitter_range(value, name, center=1.0, bound=(0.0, float('inf'))):
+    """mmpretrain ``ColorJitter._set_range``: a number v gives (center - v, center + v), clipped
+    to ``bound``; None when the range is the single value ``center`` (no adjustment)."""
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError(f'{name} must be non negative, got {value}')
@@ -246,10 +254,10 @@ class FastSSLView(BaseTransform):
         self.interpolation = interpolation
         self.flip_prob = flip_prob
         self.jitter_prob = jitter_prob
-        self.brightness = _jitter_range(brightness, 'brightness')
-        self.contrast = _jitter_range(contrast, 'contrast')
-        self.saturation = _jitter_range(saturation, 'saturation')
-        self.hue = _jitter_range(hue, 'hue', center=0.0, bound=(-0.5, 0.5))
+        self.brightness = jitter_range(brightness, 'brightness')
+        self.contrast = jitter_range(contrast, 'contrast')
+        self.saturation = jitter_range(saturation, 'saturation')
+        self.hue = jitter_range(hue, 'hue', center=0.0, bound=(-0.5, 0.5))
         self.gray_prob = gray_prob
         self.gray_weights = tuple(gray_weights)
         self.blur_prob = blur_prob
@@ -327,6 +335,80 @@ class FastSSLView(BaseTransform):
         keys = ('scale', 'crop_ratio_range', 'aspect_ratio_range', 'flip_prob', 'jitter_prob',
                 'brightness', 'contrast', 'saturation', 'hue', 'gray_prob', 'blur_prob',
                 'blur_sigma', 'solarize_prob', 'pixel_exact')  # fmt: skip
+        return f'{type(self).__name__}(' + ', '.join(f'{k}={getattr(self, k)}' for k in keys) + ')'
+
+
+@TRANSFORMS.register_module()
+class SSLCropFlip(BaseTransform):
+    """The geometric part of one :class:`FastSSLView` view, for device-side augmentation.
+
+    Random resized crop and horizontal flip, drawn as mmpretrain's ``RandomResizedCrop`` and
+    ``RandomFlip`` draw them (:meth:`FastSSLView.sample_params`'s crop and flip). The crop is
+    resized by torch's antialiased bicubic on uint8 (PIL's filter: mmpretrain's
+    ``RandomResizedCrop(interpolation='bicubic', backend='pillow')`` pixels to 0.03 grey levels
+    on average, in a third of the time of OpenCV's area filter); the image stays BGR uint8 and
+    is never converted to PIL or RGB. Colour jitter, grayscale, blur and solarize are left to
+    :class:`~custom_modules.models.SSLAugmentDataPreprocessor`, which applies them to the whole
+    batch.
+
+    Required keys: ``img`` ((H, W, 3) uint8 BGR). Modified keys: ``img`` ((h, w, 3) uint8 BGR,
+    a view of a contiguous (3, h, w) array, which ``PackInputs`` packs without a copy),
+    ``img_shape``. Added keys: ``flip``, ``flip_direction``, ``view_box``
+    (``(top, left, height, width, flipped)``, as ``FastSSLView`` records it).
+
+    Args:
+        scale (int | tuple[int, int]): Output size, int or (h, w).
+        crop_ratio_range (tuple[float, float]): Crop area fraction range.
+        aspect_ratio_range (tuple[float, float]): Crop aspect ratio range (log-uniform).
+        max_attempts (int): Crop tries before the central-crop fallback.
+        flip_prob (float): Horizontal flip probability.
+    """
+
+    def __init__(
+        self,
+        scale: Union[int, Tuple[int, int]] = 224,
+        crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
+        aspect_ratio_range: Tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
+        max_attempts: int = 10,
+        flip_prob: float = 0.5,
+    ) -> None:
+        self.scale = (scale, scale) if isinstance(scale, int) else tuple(scale)
+        if crop_ratio_range[0] > crop_ratio_range[1] or (
+            aspect_ratio_range[0] > aspect_ratio_range[1]
+        ):
+            raise ValueError('ranges must be (min, max)')
+        self.crop_ratio_range = tuple(crop_ratio_range)
+        self.aspect_ratio_range = tuple(aspect_ratio_range)
+        self.max_attempts = max_attempts
+        self.flip_prob = flip_prob
+
+    def sample_params(self, h: int, w: int) -> dict:
+        """Draw one view's ``crop`` (top, left, h, w) and ``flip`` (bool), as
+        :meth:`FastSSLView.sample_params` draws them (np.random)."""
+        crop = rand_crop_params(
+            h, w, self.crop_ratio_range, self.aspect_ratio_range, self.max_attempts
+        )
+        return dict(crop=crop, flip=bool(np.random.rand() < self.flip_prob))
+
+    def transform(self, results: dict) -> Optional[dict]:
+        img = results['img']
+        params = self.sample_params(*img.shape[:2])
+        top, left, h, w = params['crop']
+        crop = torch.from_numpy(np.ascontiguousarray(img))[top : top + h, left : left + w]
+        out = F.interpolate(crop.permute(2, 0, 1)[None], size=self.scale, mode='bicubic',
+                            antialias=True)[0]  # fmt: skip
+        if params['flip']:
+            out = out.flip(-1)
+        out = out.permute(1, 2, 0).numpy()
+        results['img'] = out
+        results['img_shape'] = out.shape
+        results['flip'] = params['flip']
+        results['flip_direction'] = 'horizontal' if params['flip'] else None
+        results['view_box'] = (*params['crop'], int(params['flip']))  # (top, left, h, w, flip)
+        return results
+
+    def __repr__(self) -> str:
+        keys = ('scale', 'crop_ratio_range', 'aspect_ratio_range', 'flip_prob')
         return f'{type(self).__name__}(' + ', '.join(f'{k}={getattr(self, k)}' for k in keys) + ')'
 
 

@@ -4,10 +4,6 @@ _base_ = 'mmpretrain::_base_/datasets/imagenet_bs32_byol.py'
 
 dataset_type = 'NYUUnlabeledDataset'
 data_root = 'data/nyu/'
-# The data's own statistics (the report's): mean (0.49, 0.468, 0.414), std (0.286, 0.278,
-# 0.297), times 255 because mmpretrain's preprocessor works in 0-255. The detectors use the
-# same numbers.
-data_preprocessor = dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735])
 
 # RandomResizedCrop keeps 40-100% of the image instead of 8-100%: the report's change, for
 # object-centric photos whose objects a small crop would miss.
@@ -15,26 +11,6 @@ mmpretrain_view_pipeline1 = _base_.view_pipeline1
 mmpretrain_view_pipeline2 = _base_.view_pipeline2
 mmpretrain_view_pipeline1[0].crop_ratio_range = (0.4, 1.0)
 mmpretrain_view_pipeline2[0].crop_ratio_range = (0.4, 1.0)
-# The same two views as mmpretrain's (same parameter distributions, same pixels for the same
-# parameters; tests/test_ssl_view.py), each in one FastSSLView, faster per core
-# (docs/measurements.md). The mmpretrain pipelines stay above for reference:
-# `train_pipeline = mmpretrain_train_pipeline` in a leaf config switches back.
-view_pipeline1 = [
-    dict(type='FastSSLView', scale=224, crop_ratio_range=(0.4, 1.0), blur_prob=1.0,
-         solarize_prob=0.0),
-]  # fmt: skip
-view_pipeline2 = [
-    dict(type='FastSSLView', scale=224, crop_ratio_range=(0.4, 1.0), blur_prob=0.1,
-         solarize_prob=0.2),
-]  # fmt: skip
-train_pipeline = [
-    # libspng decodes the 8-bit RGB PNGs (same pixels as Pillow, faster: docs/measurements.md).
-    dict(type='LoadImageChecked', on_error='skip', png_decoder='spng'),
-    # each view's crop box is kept (view_boxes) for VICRegL's location-based matching
-    dict(type='MultiViewWithBoxes', num_views=[1, 1],
-         transforms=[view_pipeline1, view_pipeline2]),
-    dict(type='PackInputs', algorithm_keys=('view_boxes',)),
-]  # fmt: skip
 mmpretrain_train_pipeline = [
     dict(type='LoadImageChecked', on_error='skip'),
     dict(
@@ -43,6 +19,55 @@ mmpretrain_train_pipeline = [
         transforms=[mmpretrain_view_pipeline1, mmpretrain_view_pipeline2],
     ),
     dict(type='PackInputs'),
+]
+
+# ---- the views on the CPU, in the workers (the demo configs) --------------------------------
+# The same two views as mmpretrain's (same parameter distributions, same pixels for the same
+# parameters; tests/test_ssl_view.py), each in one FastSSLView, faster per core
+# (docs/measurements.md). mmpretrain's own pipelines stay above for reference.
+view_pipeline1 = [
+    dict(type='FastSSLView', scale=224, crop_ratio_range=(0.4, 1.0), blur_prob=1.0,
+         solarize_prob=0.0),
+]  # fmt: skip
+view_pipeline2 = [
+    dict(type='FastSSLView', scale=224, crop_ratio_range=(0.4, 1.0), blur_prob=0.1,
+         solarize_prob=0.2),
+]  # fmt: skip
+cpu_train_pipeline = [
+    # libspng decodes the 8-bit RGB PNGs (same pixels as Pillow, faster: docs/measurements.md).
+    dict(type='LoadImageChecked', on_error='skip', png_decoder='spng'),
+    # each view's crop box is kept (view_boxes) for VICRegL's location-based matching
+    dict(type='MultiViewWithBoxes', num_views=[1, 1],
+         transforms=[view_pipeline1, view_pipeline2]),
+    dict(type='PackInputs', algorithm_keys=('view_boxes',)),
+]  # fmt: skip
+# the views arrive augmented: the preprocessor only normalises (SelfSupDataPreprocessor's output)
+cpu_data_preprocessor = dict(view_augments=None)
+
+# ---- device-side augmentation (the default: the full-scale configs) -------------------------
+# The same two views split in two: the workers decode, crop and flip (SSLCropFlip: uint8, a
+# fraction of FastSSLView's CPU time); the colour jitter, grayscale, blur and solarize of each
+# view run batched in the data preprocessor, on the GPU when the model is on one, each image
+# with its own parameters from mmpretrain's distributions (tests/test_ssl_view.py). The views
+# differ in blur (p 1.0 / 0.1) and solarize (p 0 / 0.2), as mmpretrain's; the rest are
+# ViewAugment's defaults (jitter 0.4/0.4/0.2/0.1 with p 0.8, grayscale p 0.2, sigma 0.1-2).
+# Back to the CPU views in a leaf: data_preprocessor = _base_.cpu_data_preprocessor and
+# train_dataloader = dict(dataset=dict(pipeline=_base_.cpu_train_pipeline)).
+view_augments = [dict(blur_prob=1.0, solarize_prob=0.0), dict(blur_prob=0.1, solarize_prob=0.2)]
+data_preprocessor = dict(
+    type='SSLAugmentDataPreprocessor',
+    # The data's own statistics (the report's): mean (0.49, 0.468, 0.414), std (0.286, 0.278,
+    # 0.297), times 255 because mmpretrain's preprocessor works in 0-255. The detectors use
+    # the same numbers.
+    mean=[124.95, 119.34, 105.57],
+    std=[72.93, 70.89, 75.735],
+    view_augments=view_augments,
+)
+crop_flip = dict(type='SSLCropFlip', scale=224, crop_ratio_range=(0.4, 1.0))
+train_pipeline = [
+    cpu_train_pipeline[0],
+    dict(cpu_train_pipeline[1], transforms=[[crop_flip], [crop_flip]]),
+    cpu_train_pipeline[2],
 ]
 train_dataloader = dict(
     # mmengine adds _scope_ to every dict of an mmpretrain:: base, and the collate
@@ -57,11 +82,13 @@ train_dataloader = dict(
 )
 
 # ---- the embedded demo data (tools/make_demo_data.py), for the demo-scale primitives --------
+# The demo keeps the CPU views (every demo number was measured with them): its primitives set
+# data_preprocessor = cpu_data_preprocessor and this pipeline.
 demo_data_root = 'data/demo/'
 demo_train_pipeline = [
-    train_pipeline[0],
+    cpu_train_pipeline[0],
     # 64 px views: the demo images are 96-160 px
-    dict(train_pipeline[1], transforms=[[dict(view_pipeline1[0], scale=64)],
-                                        [dict(view_pipeline2[0], scale=64)]]),
-    train_pipeline[2],
+    dict(cpu_train_pipeline[1], transforms=[[dict(view_pipeline1[0], scale=64)],
+                                            [dict(view_pipeline2[0], scale=64)]]),
+    cpu_train_pipeline[2],
 ]  # fmt: skip

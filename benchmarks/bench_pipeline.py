@@ -1,38 +1,53 @@
-"""mmpretrain's Barlow Twins two-view pipeline against ours (FastSSLView), per core, in one run.
+"""mmpretrain's Barlow Twins two-view pipeline against ours, per core, in one run: images/s and
+CPU-seconds per sample.
 
     python benchmarks/bench_pipeline.py [--images 40] [--rounds 3] [--size 500x375] [--exact]
 
-Both pipelines start from a PNG path (decode included, as the NYU unlabeled set is PNG) and end
-with ``PackInputs``, at 224 px, with the crop scale (0.4, 1.0) of our config:
+Every pipeline starts from a PNG path (decode included, as the NYU unlabeled set is PNG) and
+ends with ``PackInputs``, at 224 px, with the crop scale (0.4, 1.0) of our config; a sample is
+one image made into two views:
 
 * mmpretrain: its default Barlow Twins pipeline (``_base_/datasets/imagenet_bs32_byol.py``:
   ``LoadImageFromFile`` (OpenCV decode) + ``MultiView`` of its two view pipelines);
 * checked: the same views after our ``LoadImageChecked`` (Pillow decode), i.e.
   ``mmpretrain_train_pipeline`` of ``configs/_base_/datasets/nyu_unlabeled_2view.py``;
-* ours: that config's ``train_pipeline`` (``LoadImageChecked(png_decoder='spng')`` + two
-  ``FastSSLView``), which the SSL configs use;
+* ours: that config's ``cpu_train_pipeline`` (``LoadImageChecked(png_decoder='spng')`` + two
+  ``FastSSLView``), which the demo configs use;
+* device-side: that config's ``train_pipeline``, the workers' part of the device-side split
+  (``LoadImageChecked(png_decoder='spng')`` + two ``SSLCropFlip``: decode, crop, flip), which the
+  full-scale configs use; the rest of the augmentation is its ``data_preprocessor``
+  (``SSLAugmentDataPreprocessor``), timed separately on a batch of all the samples on the CPU
+  (on a GPU it runs there, and costs the workers nothing);
 * exact (with ``--exact``): ours with ``pixel_exact=True`` (Pillow resize, blur and hue: the
-  same pixels as mmpretrain's for the same parameters).
+  same pixels as mmpretrain's for the same parameters);
+* decode: ``LoadImageChecked(png_decoder='spng')`` alone, the floor of every pipeline here.
 
 The images are scikit-learn's two sample photographs cut to ``--size`` and saved as PNG. One
-thread (torch and OpenCV), rounds alternate between the two pipelines and the best round of
-each counts. The last line is ``pipeline speedup X.Xx``.
+thread (torch, OpenCV, OpenMP); rounds alternate between the pipelines and the best round of
+each counts, in wall time (images/s) and in process CPU time (ms per sample). The last lines
+are ``pipeline speedup X.Xx`` (ours over mmpretrain, images/s) and
+``cpu per sample: mmpretrain / device-side X.Xx`` (the device-side workers' part).
 """
 
-import argparse
 import os
-import os.path as osp
-import sys
-import tempfile
-import time
-import warnings
 
-import cv2
-import numpy as np
-import torch
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import os.path as osp  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+CFG = osp.join(ROOT, 'configs/_base_/datasets/nyu_unlabeled_2view.py')
 
 
 def make_pngs(folder, n, width, height):
@@ -56,15 +71,15 @@ def make_pngs(folder, n, width, height):
     return paths
 
 
-def build(name):
-    import copy
-
-    from mmengine.config import Config
+def build(name, cfg):
     from mmengine.dataset import Compose
 
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/nyu_unlabeled_2view.py'))
+    if name == 'decode':
+        return Compose(copy.deepcopy(cfg.train_pipeline[:1]))
+    if name == 'device':
+        return Compose(copy.deepcopy(cfg.train_pipeline))
     if name in ('ours', 'exact'):
-        pipeline = copy.deepcopy(cfg.train_pipeline)
+        pipeline = copy.deepcopy(cfg.cpu_train_pipeline)
         for view in pipeline[1]['transforms']:
             view[0]['pixel_exact'] = name == 'exact'
         return Compose(pipeline)
@@ -74,12 +89,33 @@ def build(name):
     return Compose(pipeline)
 
 
-def time_round(pipeline, paths):
-    t = time.perf_counter()
+def time_round(name, pipeline, paths):
+    """(images/s in wall time, CPU seconds per sample) of one pass over ``paths``."""
+    t, c = time.perf_counter(), time.process_time()
     for path in paths:
         out = pipeline(dict(img_path=path))
-        assert [tuple(v.shape) for v in out['inputs']] == [(3, 224, 224)] * 2
-    return len(paths) / (time.perf_counter() - t)
+        if name != 'decode':
+            assert [tuple(v.shape) for v in out['inputs']] == [(3, 224, 224)] * 2
+    return len(paths) / (time.perf_counter() - t), (time.process_time() - c) / len(paths)
+
+
+def time_preprocessor(cfg, pipeline, paths, rounds):
+    """CPU seconds per sample of the device-side data preprocessor on one batch of every
+    sample of ``paths``, on the CPU (best of ``rounds``)."""
+    from mmengine.dataset import default_collate
+    from mmpretrain.registry import MODELS
+
+    pre = MODELS.build(copy.deepcopy(cfg.data_preprocessor))
+    batch = default_collate([pipeline(dict(img_path=p)) for p in paths])
+    torch.manual_seed(0)
+    pre(batch, True)  # warm-up
+    best = float('inf')
+    for _ in range(rounds):
+        c = time.process_time()
+        out = pre(batch, True)
+        best = min(best, (time.process_time() - c) / len(paths))
+    assert [tuple(v.shape) for v in out['inputs']] == [(len(paths), 3, 224, 224)] * 2
+    return best
 
 
 def main():
@@ -93,33 +129,58 @@ def main():
     warnings.filterwarnings('ignore')
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
+    from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
     import custom_modules  # noqa: F401
 
     init_default_scope('mmpretrain')
+    cfg = Config.fromfile(CFG)
     with tempfile.TemporaryDirectory() as folder:
         paths = make_pngs(folder, args.images, width, height)
         size = sum(os.path.getsize(p) for p in paths) / len(paths) / 1024
         print(f'{len(paths)} PNGs of {width}x{height} ({size:.0f} KiB each), 224 px, 1 thread')
-        names = ('mmpretrain', 'checked', 'ours') + (('exact',) if args.exact else ())
-        pipes = {name: build(name) for name in names}
-        for p in pipes.values():
-            time_round(p, paths[:2])  # warm-up
+        names = ('mmpretrain', 'checked', 'ours', 'device', 'decode')
+        names += ('exact',) if args.exact else ()
+        pipes = {name: build(name, cfg) for name in names}
+        for name, p in pipes.items():
+            time_round(name, p, paths[:2])  # warm-up
         best = dict.fromkeys(pipes, 0.0)
+        cpu = dict.fromkeys(pipes, float('inf'))
         for r in range(args.rounds):
             for name, p in pipes.items():
-                best[name] = max(best[name], time_round(p, paths))
+                rate, sec = time_round(name, p, paths)
+                best[name], cpu[name] = max(best[name], rate), min(cpu[name], sec)
             print(f'round {r + 1} (best so far, img/s): '
                   + ', '.join(f'{k} {v:.1f}' for k, v in best.items()), flush=True)  # fmt: skip
+        pre = time_preprocessor(cfg, pipes['device'], paths, args.rounds)
+    rows = [
+        ('PNG decode alone (LoadImageChecked, spng)', 'decode'),
+        ('mmpretrain default (LoadImageFromFile + views)', 'mmpretrain'),
+        ('LoadImageChecked + mmpretrain views', 'checked'),
+        ('ours (spng + FastSSLView)', 'ours'),
+    ]
+    rows += [('ours, pixel_exact=True', 'exact')] if args.exact else []
+    rows += [('device-side, workers (spng + SSLCropFlip)', 'device')]
+    print(f'{"CPU per sample (two views), 1 thread":50s} {"ms":>7s} {"x decode":>9s}')
+    for label, name in rows:
+        print(f'{label:50s} {cpu[name] * 1e3:7.2f} {cpu[name] / cpu["decode"]:8.1f}x')
+    label = 'device-side, preprocessor on the CPU (no GPU)'
+    print(f'{label:50s} {pre * 1e3:7.2f} {pre / cpu["decode"]:8.1f}x   (batch of {len(paths)})')
     print(f'mmpretrain default (LoadImageFromFile + views): {best["mmpretrain"]:.1f} images/s/core')
     print(f'LoadImageChecked + mmpretrain views:            {best["checked"]:.1f} images/s/core')
     print(f'ours (spng + FastSSLView):                      {best["ours"]:.1f} images/s/core')
+    print(f'device-side, workers (spng + SSLCropFlip):      {best["device"]:.1f} images/s/core')
     if args.exact:
         print(f'ours, pixel_exact=True:                         {best["exact"]:.1f} images/s/core')
         print(f'pixel_exact=True vs mmpretrain default: {best["exact"] / best["mmpretrain"]:.1f}x')
     print(f'vs LoadImageChecked + mmpretrain views: {best["ours"] / best["checked"]:.1f}x')
     print(f'pipeline speedup {best["ours"] / best["mmpretrain"]:.1f}x')
+    both = cpu['device'] + pre
+    print(f'cpu per sample: mmpretrain / FastSSLView {cpu["mmpretrain"] / cpu["ours"]:.1f}x')
+    print(f'cpu per sample: mmpretrain / device-side with its preprocessor on the CPU '
+          f'{cpu["mmpretrain"] / both:.1f}x')  # fmt: skip
+    print(f'cpu per sample: mmpretrain / device-side {cpu["mmpretrain"] / cpu["device"]:.1f}x')
 
 
 if __name__ == '__main__':

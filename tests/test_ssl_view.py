@@ -367,7 +367,7 @@ def test_device_ops_match_mmcv_per_image(photo_batch):
 
 def test_device_view_matches_mmpretrain_chain(device_views, photo_batch):
     """A whole view (random op order, each op on its own subset of the batch) against mmcv's
-    chain with each image's parameters: as close as FastSSLView's default is."""
+    chain with each image's parameters, a grey level or two on average."""
     import torch
 
     imgs, x = photo_batch
@@ -381,7 +381,7 @@ def test_device_view_matches_mmpretrain_chain(device_views, photo_batch):
         for i, q in enumerate(colour_params(p)):
             ref = mmcv_chain(imgs[i], dict(q, crop=(0, 0, 224, 224), flip=False), t)
             diffs.append(np.abs(out[i] - ref).mean())
-    assert np.mean(diffs) < 3.0 and max(diffs) < 6.0, diffs
+    assert np.mean(diffs) < 2.0 and max(diffs) < 3.0, diffs  # measured: 1.1 and 1.7
 
 
 def test_device_params_per_image_and_seeded():

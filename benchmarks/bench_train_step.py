@@ -28,7 +28,6 @@ import os.path as osp
 import statistics
 import sys
 import tempfile
-import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -43,16 +42,14 @@ FULL_CONFIGS = {
     'frcnn': ('FRCNN', 'configs/faster_rcnn/faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'),
     'vicreg': ('VICReg', 'configs/vicreg/vicreg_resnet50_8xb64-coslr-100e_nyu.py'),
 }
-MODES = ('fp32', 'bf16', 'bf16+cl')
 
 
 def build(config, data_root, batch_scale=1.0):
     """(model, one collated batch, optim_wrapper cfg, batch size) of ``config`` on ``data_root``."""
-    import torch
     from mmengine.config import Config
 
     from custom_modules.datasets.classes import DEMO_CLASSES
-    from tools.lib.models import build_batches, build_model
+    from tools.lib.train_step import build_step
 
     cfg = Config.fromfile(osp.join(ROOT, config))
     dataset = cfg.train_dataloader.dataset
@@ -60,36 +57,22 @@ def build(config, data_root, batch_scale=1.0):
         # a full-size detector on the demo data: the digits as its first 10 of 100 classes
         dataset.metainfo = dict(classes=DEMO_CLASSES)
     n = max(1, round(cfg.train_dataloader.batch_size * batch_scale))
-    torch.manual_seed(0)
-    model = build_model(cfg)
-    (batch,) = build_batches(cfg, data_root, n)
+    model, batch = build_step(cfg, data_root, n)
     return model, batch, cfg.optim_wrapper, n
-
-
-def make_wrapper(model, optim_cfg, mode):
-    from mmengine.optim import build_optim_wrapper
-
-    optim_cfg = copy.deepcopy(optim_cfg)
-    for key in ('channels_last', 'fp32_ops', 'fp32_outputs', 'fp32_modules', 'enabled'):
-        optim_cfg.pop(key, None)  # whatever the config chose: the modes set it
-    optim_cfg.type = 'OptimWrapper' if mode == 'fp32' else 'BF16OptimWrapper'
-    if mode != 'fp32':
-        optim_cfg.channels_last = mode == 'bf16+cl'
-        optim_cfg.enabled = True  # measured even where the CPU only emulates bf16
-    return build_optim_wrapper(model, optim_cfg)
 
 
 def bench_model(key, data_root, args):
     import torch
+
+    from tools.lib.train_step import MODES, optim_wrapper, timed_step
 
     name, config = (FULL_CONFIGS if args.recipe == 'full' else CONFIGS)[key]
     model0, batch, optim_cfg, n = build(config, data_root, args.batch_scale)
     runs = {}
     for mode in MODES:
         model = copy.deepcopy(model0).to(args.device).train()
-        runs[mode] = (model, make_wrapper(model, optim_cfg, mode))
+        runs[mode] = (model, optim_wrapper(model, optim_cfg, mode))
     cuda = args.device == 'cuda'
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
     shapes = batch['inputs']
     shapes = [tuple(shapes[0].shape)] * len(shapes) if isinstance(shapes, list) else shapes.shape
     print(f'{name}: {config}, batch {n}, input {shapes[0]} x {len(shapes)}', flush=True)
@@ -99,11 +82,7 @@ def bench_model(key, data_root, args):
     for r in range(args.warmup + args.steps):
         for mode in MODES:
             model, wrapper = runs[mode]
-            sync()
-            t, c = time.perf_counter(), time.process_time()
-            log = model.train_step(copy.copy(batch), wrapper)
-            sync()
-            dt, dc = time.perf_counter() - t, time.process_time() - c
+            dt, dc, log = timed_step(model, batch, wrapper, args.device)
             if r >= args.warmup:
                 times[mode].append(dt)
                 cpu_times[mode].append(dc)

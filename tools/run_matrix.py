@@ -26,16 +26,18 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
     # an entry may also say `seeds: [0]` to run for those seeds only; a pretraining entry
     # limited that way gives its first run to the fine-tunes of every seed; a detection entry
     # whose labeled images are not train_dataloader.dataset names them, e.g. Soft Teacher's
-    # `labeled_dataset: train_dataloader.dataset.datasets.0`
+    # `labeled_dataset: train_dataloader.dataset.datasets.0`; two entries of one config (other
+    # options) need their own work dirs: `run_name: NAME` instead of the config's name
 
 With ``--jobs N`` up to N runs go at once, each fine-tune as soon as its pretraining run has
 finished; every output line then starts with the run's tag.
 
-Each run has its own work dir, ``<out>/seed<S>/<config name>`` (a fine-tune of a spec with
-``label_fractions``: ``<out>/seed<S>/frac<F>/<config name>``). A run whose last checkpoint exists
-is skipped, one with a ``last_checkpoint`` but no final checkpoint is resumed, and a detector is
-tested (``tools/test.py``) unless its ``test/metrics.json`` is newer than its checkpoint. A
-fine-tune gets its pretraining run's last checkpoint of the same seed through ``checkpoint_key``.
+Each run has its own work dir, ``<out>/seed<S>/<config name or run_name>`` (a fine-tune of a
+spec with ``label_fractions``: ``<out>/seed<S>/frac<F>/<config name or run_name>``). A run whose
+last checkpoint exists is skipped, one with a ``last_checkpoint`` but no final checkpoint is
+resumed, and a detector is tested (``tools/test.py``) unless its ``test/metrics.json`` is newer
+than its checkpoint. A fine-tune gets its pretraining run's last checkpoint of the same seed
+through ``checkpoint_key``.
 
 Writes ``<out>/results.json`` (one row per detector and seed: backbone, pretraining, detector,
 config, checkpoint, bbox_mAP, bbox_mAP_50, bbox_mAP_75, train_minutes, seed, label_fraction),

@@ -57,6 +57,7 @@ max_iters = 450
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)  # fmt: skip
 val_cfg = dict(type='TeacherStudentValLoop')
+auto_scale_lr = dict(enable=False, base_batch_size=16)
 param_scheduler = [
     _base_.param_scheduler[0],
     dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters, milestones=[300], gamma=0.5),

@@ -27,8 +27,10 @@ labeled_dataset = dict(_base_.nyu_train_dataset, pipeline=_base_.semi_sup_pipeli
 train_dataloader = dict(
     _base_.semi_train_dataloader,
     _delete_=True,
-    dataset=dict(_base_.semi_train_dataloader.dataset,
-                 datasets=[labeled_dataset, _base_.semi_unlabeled_dataset]),  # fmt: skip
+    dataset=dict(
+        _base_.semi_train_dataloader.dataset,
+        datasets=[labeled_dataset, _base_.semi_unlabeled_dataset],
+    ),  # fmt: skip
 )
 
 # ---- schedule: mmdet's ----------------------------------------------------------------------
@@ -40,8 +42,14 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001))  # fmt: skip
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
-    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[120000, 160000], gamma=0.1),  # fmt: skip
+    dict(
+        type='MultiStepLR',
+        by_epoch=False,
+        begin=0,
+        end=max_iters,
+        milestones=[120000, 160000],
+        gamma=0.1,
+    ),  # fmt: skip
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=40)
 

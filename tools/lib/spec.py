@@ -207,7 +207,7 @@ def _job(spec: dict, entry: dict, seed: int, kind: str, fraction=None) -> dict:
         opts[f'{labeled}.label_fraction'] = float(fraction)
         opts[f'{labeled}.fraction_seed'] = seed
         work = osp.join(work, f'frac{float(fraction):g}')
-    work = osp.join(work, stem(entry['config']))
+    work = osp.join(work, entry.get('run_name') or stem(entry['config']))
     ckpt = osp.join(work, final_checkpoint(entry['config'], opts))
     return dict(entry, kind=kind, seed=seed, options=opts, work_dir=work, checkpoint=ckpt,
                 label_fraction=float(fraction) if fraction is not None else 1.0)  # fmt: skip

@@ -38,9 +38,13 @@ semi_weak_pipeline = [
 semi_strong_pipeline = [
     dict(type='RandomResize', scale=semi_scale, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomOrder', transforms=[
-        dict(type='RandAugment', aug_space=semi_color_space, aug_num=1),
-        dict(type='RandAugment', aug_space=semi_geometric, aug_num=1)]),  # fmt: skip
+    dict(
+        type='RandomOrder',
+        transforms=[
+            dict(type='RandAugment', aug_space=semi_color_space, aug_num=1),
+            dict(type='RandAugment', aug_space=semi_geometric, aug_num=1),
+        ],
+    ),  # fmt: skip
     dict(type='RandomErasing', n_patches=(1, 5), ratio=(0, 0.2)),
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
     dict(type='PackDetInputs', meta_keys=semi_meta_keys),
@@ -48,8 +52,12 @@ semi_strong_pipeline = [
 semi_unsup_pipeline = [
     dict(type='LoadImageChecked', on_error='skip'),
     dict(type='LoadEmptyAnnotations'),
-    dict(type='MultiBranch', branch_field=semi_branches, unsup_teacher=semi_weak_pipeline,
-         unsup_student=semi_strong_pipeline),  # fmt: skip
+    dict(
+        type='MultiBranch',
+        branch_field=semi_branches,
+        unsup_teacher=semi_weak_pipeline,
+        unsup_student=semi_strong_pipeline,
+    ),  # fmt: skip
 ]
 
 semi_unlabeled_dataset = dict(type='NYUUnlabeledDataset', data_root='data/nyu/',

@@ -76,7 +76,7 @@ def test_ssl_detectors_point_at_their_ssl_run():
     """A '-<ssl>-pre' detector loads the last epoch of an SSL config of this project."""
     found = 0
     for path in CONFIGS:
-        m = re.search(r'-(barlowtwins|vicreg)-pre_', osp.basename(path))
+        m = re.search(r'-(barlowtwins|vicregl?|densecl)-pre_', osp.basename(path))
         if not m:
             continue
         init = Config.fromfile(path).model.backbone.init_cfg

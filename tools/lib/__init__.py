@@ -8,6 +8,10 @@ never another tool; benchmarks may import them too; nothing here imports a tool.
 - ``models``: the model of a config as the Runner builds it, batches from its train pipeline,
   a detector with its test dataset.
 - ``demo_data``: the demo data set (``tools/make_demo_data.py``).
+- ``train_step``: one training step of a config in a precision mode, timed (the step benchmark
+  and the GPU check).
+- ``flops``: model FLOPs of a step, the peaks of common GPUs, MFU.
+- ``gpu_check``: the rows of ``tools/gpu_check.py`` and its report.
 - ``cross_correlation``: projector outputs of positive pairs and their diagnostics.
 - ``coco_samples``: synthetic detections for checking and timing detection metrics.
 - ``spec``: a run matrix's spec, its runs and their ``--cfg-options``.

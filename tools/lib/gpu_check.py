@@ -614,7 +614,7 @@ class Check:
             f'{flops / t / 1e12:.3g} TFLOP/s, '
         )
         text += (
-            f'MFU {util:.1%} of {peak:g} TFLOP/s {precision} ({source})'
+            f'MFU {util:.1%} of {peak:g} TFLOP/s {precision} ({source.split(":")[0]})'
             if util is not None
             else f'MFU n/a ({source})'
         )

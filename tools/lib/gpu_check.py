@@ -625,6 +625,8 @@ class Check:
         return text + f'; loss {loss:.4g}', n_out
 
     def release_speed_models(self):
+        if not self.prepared:
+            return
         self.prepared.clear()
         gc.collect()
         if self.device == 'cuda':
@@ -678,7 +680,8 @@ class Check:
             val = sorted(k[4:] for k in hub.log_scalars if k.startswith('val/'))
         finally:
             del runner
-            gc.collect()
+            if not self.dry_run:  # dataloader workers and device memory go now
+                gc.collect()
         if not torch.isfinite(torch.tensor(loss)):
             raise FloatingPointError(f'loss {loss}')
         ckpts = glob.glob(osp.join(work_dir, '*.pth'))

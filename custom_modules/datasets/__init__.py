@@ -2,7 +2,8 @@ from .classes import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
 from .image_io import ImageReadError, read_image
 from .nyu_labeled import DatasetError, NYUDetDataset, describe_problems, index_split
 from .nyu_labels import Problem, parse_label_file
-from .nyu_unlabeled import NYUUnlabeledDataset
+from .nyu_unlabeled import NYUUnlabeledDataset, PackedNYUUnlabeledDataset, list_unlabeled
+from .packed import PackedImages, PackError, write_pack
 
 __all__ = [
     'DEMO_CLASSES',
@@ -17,4 +18,9 @@ __all__ = [
     'index_split',
     'describe_problems',
     'NYUUnlabeledDataset',
+    'PackedNYUUnlabeledDataset',
+    'list_unlabeled',
+    'PackedImages',
+    'PackError',
+    'write_pack',
 ]

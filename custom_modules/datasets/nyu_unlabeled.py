@@ -1,15 +1,26 @@
 """The NYU unlabeled layout (``<root>/unlabeled/<id>.PNG``) as an mmpretrain and mmdet dataset."""
 
+import os
 import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
 from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
 from .image_io import IMAGE_EXTENSIONS
 from .nyu_labels import scan_dir, sort_key
+from .packed import PackedImages, PackError
+
+
+def list_unlabeled(img_dir: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> np.ndarray:
+    """The image files of ``img_dir`` as :class:`NYUUnlabeledDataset` indexes them: names
+    (bytes) with one of ``extensions`` (lower case), one per stem, numeric ids in numeric order
+    and other names after them."""
+    found = scan_dir(img_dir, tuple(e.lower() for e in extensions))
+    return np.array([found[s].encode() for s in sorted(found, key=sort_key)], dtype=bytes)
 
 
 @DATASETS.register_module()
@@ -66,25 +77,35 @@ class NYUUnlabeledDataset(BaseDataset):
     def full_init(self):
         if self._fully_initialized:
             return
+        names = self._index_folder()
+        self.names = names[self._selection(len(names))]
+        self._fully_initialized = True
+
+    def _index_folder(self) -> np.ndarray:
+        """Every image file name of the folder (bytes), in id order."""
         if not osp.isdir(self.img_dir):
             raise FileNotFoundError(
                 f'{self.img_dir} does not exist: the unlabeled images of the train_dataloader '
                 f'dataset (data_root={self.data_root!r}). Move every dataloader and hook with '
                 f'--data-root DIR (tools/train.py), or set train_dataloader.dataset.data_root'
             )
-        found = scan_dir(self.img_dir, self.extensions)
-        stems = sorted(found, key=sort_key)
-        if self.max_images is not None:
-            stems = stems[: self.max_images]
-        if not stems:
+        names = list_unlabeled(self.img_dir, self.extensions)
+        if not len(names):
             raise FileNotFoundError(f'no {self.extensions} images in {self.img_dir}')
-        self.names = np.array([found[s].encode() for s in stems])
+        return names
+
+    def _selection(self, n: int) -> np.ndarray:
+        """The positions (in the folder's id order) of the images kept: the first
+        ``max_images``, then mmengine's ``indices``."""
+        rows = np.arange(n)[: self.max_images]
+        if not len(rows):
+            raise FileNotFoundError(f'max_images={self.max_images} keeps no image')
         if isinstance(self._indices, int):  # mmengine: the first (or, negative, last) N
             k = self._indices
-            self.names = self.names[:k] if k >= 0 else self.names[k:]
+            rows = rows[:k] if k >= 0 else rows[k:]
         elif self._indices is not None:
-            self.names = self.names[np.asarray(self._indices, dtype=np.int64)]
-        self._fully_initialized = True
+            rows = rows[np.asarray(self._indices, dtype=np.int64)]
+        return rows
 
     def load_data_list(self):
         raise NotImplementedError('NYUUnlabeledDataset keeps its index in self.names')
@@ -99,6 +120,85 @@ class NYUUnlabeledDataset(BaseDataset):
         return dict(img_path=osp.join(self.img_dir, name), sample_idx=int(idx))
 
 
+@DATASETS.register_module()
+class PackedNYUUnlabeledDataset(NYUUnlabeledDataset):
+    """:class:`NYUUnlabeledDataset` read from its packed, already-decoded copy
+    (``tools/pack_unlabeled.py``): the same images in the same order, whose pixels come from
+    a memory-mapped file instead of a PNG decode (``custom_modules/datasets/packed.py``).
+
+    Each sample arrives with what ``LoadImageChecked`` adds (``img``: (H, W, 3) uint8 BGR,
+    bit for bit the PNG's unless the pack was made with ``--max-side``; ``img_shape``,
+    ``ori_shape``; ``img_path`` names the PNG), so its pipeline starts after the loading
+    transform. The folder is still indexed, and each file's size and mtime compared with the
+    pack's record (one ``stat`` each, in the main process): a pack that misses an image, lists
+    one that is gone or has one that changed is refused with the command that re-packs. A file
+    that did not decode when packed is skipped (mmengine draws another sample), as
+    ``LoadImageChecked(on_error='skip')`` skips it.
+
+    Args:
+        pack (str, optional): The pixel file, relative to ``data_root`` unless absolute.
+            Defaults to ``<data_root>/<data_prefix>.packed`` (``unlabeled.packed``).
+        **kwargs: :class:`NYUUnlabeledDataset`'s arguments.
+    """
+
+    def __init__(self, pack: Optional[str] = None, **kwargs):
+        self._pack_arg = pack
+        self.images = None
+        self._warned = set()
+        super().__init__(**kwargs)
+
+    @property
+    def pack_file(self) -> str:
+        default = self.img_dir.rstrip('/') + '.packed'
+        return default if self._pack_arg is None else osp.join(self.data_root, self._pack_arg)
+
+    def repack_command(self, max_side: int = 0) -> str:
+        """The command that packs this dataset's folder into :attr:`pack_file` again."""
+        img_dir = self.img_dir.rstrip('/')
+        cmd = f'python tools/pack_unlabeled.py {osp.dirname(img_dir) or "."}'
+        if osp.abspath(self.pack_file) != osp.abspath(img_dir + '.packed'):
+            cmd += f' --out {self.pack_file}'
+        return cmd + (f' --max-side {max_side}' if max_side else '')
+
+    def full_init(self):
+        if self._fully_initialized:
+            return
+        names = self._index_folder()
+        try:
+            images = PackedImages(self.pack_file)
+        except PackError as e:
+            raise PackError(f'{e}; pack {self.img_dir} with: {self.repack_command()}') from None
+        stale = images.stale(self.img_dir, names)
+        if stale:
+            raise PackError(
+                f'{self.pack_file} is stale: {stale} in {self.img_dir} since it was packed; '
+                f're-pack with: {self.repack_command(images.max_side)}'
+            )
+        rows = self._selection(len(names))
+        images.keep(rows)
+        self.names, self.images = names[rows], images
+        self._fully_initialized = True
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        img = self.images[idx]
+        info['img'] = img
+        if img is not None:
+            info['img_shape'] = info['ori_shape'] = img.shape[:2]
+        return info
+
+    def prepare_data(self, idx: int):
+        info = self.get_data_info(idx)
+        if info['img'] is None:
+            if info['img_path'] not in self._warned:
+                self._warned.add(info['img_path'])
+                print_log(f'skipping a bad image (pid {os.getpid()}): {info["img_path"]} did '
+                          f'not decode when packed', logger='current', level=30)  # fmt: skip
+            return None
+        return self.pipeline(info)
+
+
 # The same folder of images for mmdet configs (UP-DETR pretraining, whose targets come from
 # the RandomQueryPatches transform).
 MMDET_DATASETS.register_module(name='NYUUnlabeledDataset', module=NYUUnlabeledDataset)
+MMDET_DATASETS.register_module(name='PackedNYUUnlabeledDataset', module=PackedNYUUnlabeledDataset)

@@ -18,15 +18,21 @@ one image made into two views:
   full-scale configs use; the rest of the augmentation is its ``data_preprocessor``
   (``SSLAugmentDataPreprocessor``), timed separately on a batch of all the samples on the CPU
   (on a GPU it runs there, and costs the workers nothing);
+* packed: the device-side workers reading the images from their packed, already-decoded copy
+  (``tools/pack_unlabeled.py``; the config's ``packed_dataset``: ``PackedNYUUnlabeledDataset``
+  + the same two ``SSLCropFlip``), no decode at all; the pack is made from the PNGs first, and
+  ``pack read`` is that dataset alone (one image copied out of the memory map);
 * exact (with ``--exact``): ours with ``pixel_exact=True`` (Pillow resize, blur and hue: the
   same pixels as mmpretrain's for the same parameters);
-* decode: ``LoadImageChecked(png_decoder='spng')`` alone, the floor of every pipeline here.
+* decode: ``LoadImageChecked(png_decoder='spng')`` alone, the floor of every pipeline from PNG.
 
 The images are scikit-learn's two sample photographs cut to ``--size`` and saved as PNG. One
 thread (torch, OpenCV, OpenMP); rounds alternate between the pipelines and the best round of
-each counts, in wall time (images/s) and in process CPU time (ms per sample). The last lines
-are ``pipeline speedup X.Xx`` (ours over mmpretrain, images/s) and
-``cpu per sample: mmpretrain / device-side X.Xx`` (the device-side workers' part).
+each counts, in wall time (images/s) and in process CPU time (ms per sample); the pack is read
+from the page cache, as the PNGs are. The last lines are ``pipeline speedup X.Xx`` (ours over
+mmpretrain, images/s), ``cpu per sample: mmpretrain / device-side from PNG X.Xx`` (the
+device-side workers' part, decoding the PNGs) and ``cpu per sample: mmpretrain / device-side
+X.Xx`` (the same workers reading the pack).
 """
 
 import os
@@ -71,7 +77,20 @@ def make_pngs(folder, n, width, height):
     return paths
 
 
-def build(name, cfg):
+def build(name, cfg, folder, paths):
+    """A function of a sample's index that runs pipeline ``name`` on it."""
+    if name in ('packed', 'packread'):
+        from custom_modules.datasets import PackedNYUUnlabeledDataset
+
+        pipeline = cfg.packed_dataset.pipeline if name == 'packed' else []
+        return PackedNYUUnlabeledDataset(
+            data_root=folder, pipeline=copy.deepcopy(pipeline)
+        ).prepare_data
+    pipeline = build_png(name, cfg)
+    return lambda i: pipeline(dict(img_path=paths[i]))
+
+
+def build_png(name, cfg):
     from mmengine.dataset import Compose
 
     if name == 'decode':
@@ -89,32 +108,32 @@ def build(name, cfg):
     return Compose(pipeline)
 
 
-def time_round(name, pipeline, paths):
-    """(images/s in wall time, CPU seconds per sample) of one pass over ``paths``."""
+def time_round(name, run, n):
+    """(images/s in wall time, CPU seconds per sample) of one pass over samples 0..n-1."""
     t, c = time.perf_counter(), time.process_time()
-    for path in paths:
-        out = pipeline(dict(img_path=path))
-        if name != 'decode':
+    for i in range(n):
+        out = run(i)
+        if name not in ('decode', 'packread'):
             assert [tuple(v.shape) for v in out['inputs']] == [(3, 224, 224)] * 2
-    return len(paths) / (time.perf_counter() - t), (time.process_time() - c) / len(paths)
+    return n / (time.perf_counter() - t), (time.process_time() - c) / n
 
 
-def time_preprocessor(cfg, pipeline, paths, rounds):
-    """CPU seconds per sample of the device-side data preprocessor on one batch of every
-    sample of ``paths``, on the CPU (best of ``rounds``)."""
+def time_preprocessor(cfg, run, n, rounds):
+    """CPU seconds per sample of the device-side data preprocessor on one batch of the
+    samples 0..n-1 of ``run``, on the CPU (best of ``rounds``)."""
     from mmengine.dataset import default_collate
     from mmpretrain.registry import MODELS
 
     pre = MODELS.build(copy.deepcopy(cfg.data_preprocessor))
-    batch = default_collate([pipeline(dict(img_path=p)) for p in paths])
+    batch = default_collate([run(i) for i in range(n)])
     torch.manual_seed(0)
     pre(batch, True)  # warm-up
     best = float('inf')
     for _ in range(rounds):
         c = time.process_time()
         out = pre(batch, True)
-        best = min(best, (time.process_time() - c) / len(paths))
-    assert [tuple(v.shape) for v in out['inputs']] == [(len(paths), 3, 224, 224)] * 2
+        best = min(best, (time.process_time() - c) / n)
+    assert [tuple(v.shape) for v in out['inputs']] == [(n, 3, 224, 224)] * 2
     return best
 
 
@@ -133,44 +152,54 @@ def main():
     from mmengine.registry import init_default_scope
 
     import custom_modules  # noqa: F401
+    from custom_modules.datasets import list_unlabeled, write_pack
 
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(CFG)
     with tempfile.TemporaryDirectory() as folder:
-        paths = make_pngs(folder, args.images, width, height)
-        size = sum(os.path.getsize(p) for p in paths) / len(paths) / 1024
-        print(f'{len(paths)} PNGs of {width}x{height} ({size:.0f} KiB each), 224 px, 1 thread')
-        names = ('mmpretrain', 'checked', 'ours', 'device', 'decode')
+        img_dir = osp.join(folder, 'unlabeled')
+        os.makedirs(img_dir)
+        paths = make_pngs(img_dir, args.images, width, height)
+        n = len(paths)
+        size = sum(os.path.getsize(p) for p in paths) / n / 1024
+        print(f'{n} PNGs of {width}x{height} ({size:.0f} KiB each), 224 px, 1 thread')
+        packed = write_pack(img_dir, list_unlabeled(img_dir), img_dir + '.packed', workers=1)
+        print(f'packed: {packed["pixel_bytes"] / n / 1024:.0f} KiB an image '
+              f'({packed["pixel_bytes"] / packed["source_bytes"]:.1f}x the PNGs)')  # fmt: skip
+        names = ('mmpretrain', 'checked', 'ours', 'device', 'packed', 'decode', 'packread')
         names += ('exact',) if args.exact else ()
-        pipes = {name: build(name, cfg) for name in names}
+        pipes = {name: build(name, cfg, folder, paths) for name in names}
         for name, p in pipes.items():
-            time_round(name, p, paths[:2])  # warm-up
+            time_round(name, p, 2)  # warm-up
         best = dict.fromkeys(pipes, 0.0)
         cpu = dict.fromkeys(pipes, float('inf'))
         for r in range(args.rounds):
             for name, p in pipes.items():
-                rate, sec = time_round(name, p, paths)
+                rate, sec = time_round(name, p, n)
                 best[name], cpu[name] = max(best[name], rate), min(cpu[name], sec)
             print(f'round {r + 1} (best so far, img/s): '
                   + ', '.join(f'{k} {v:.1f}' for k, v in best.items()), flush=True)  # fmt: skip
-        pre = time_preprocessor(cfg, pipes['device'], paths, args.rounds)
+        pre = time_preprocessor(cfg, pipes['device'], n, args.rounds)
     rows = [
         ('PNG decode alone (LoadImageChecked, spng)', 'decode'),
+        ('pack read alone (PackedNYUUnlabeledDataset)', 'packread'),
         ('mmpretrain default (LoadImageFromFile + views)', 'mmpretrain'),
         ('LoadImageChecked + mmpretrain views', 'checked'),
         ('ours (spng + FastSSLView)', 'ours'),
     ]
     rows += [('ours, pixel_exact=True', 'exact')] if args.exact else []
     rows += [('device-side, workers (spng + SSLCropFlip)', 'device')]
+    rows += [('device-side, workers, packed (pack + SSLCropFlip)', 'packed')]
     print(f'{"CPU per sample (two views), 1 thread":50s} {"ms":>7s} {"x decode":>9s}')
     for label, name in rows:
         print(f'{label:50s} {cpu[name] * 1e3:7.2f} {cpu[name] / cpu["decode"]:8.1f}x')
     label = 'device-side, preprocessor on the CPU (no GPU)'
-    print(f'{label:50s} {pre * 1e3:7.2f} {pre / cpu["decode"]:8.1f}x   (batch of {len(paths)})')
+    print(f'{label:50s} {pre * 1e3:7.2f} {pre / cpu["decode"]:8.1f}x   (batch of {n})')
     print(f'mmpretrain default (LoadImageFromFile + views): {best["mmpretrain"]:.1f} images/s/core')
     print(f'LoadImageChecked + mmpretrain views:            {best["checked"]:.1f} images/s/core')
     print(f'ours (spng + FastSSLView):                      {best["ours"]:.1f} images/s/core')
     print(f'device-side, workers (spng + SSLCropFlip):      {best["device"]:.1f} images/s/core')
+    print(f'device-side, workers, packed:                   {best["packed"]:.1f} images/s/core')
     if args.exact:
         print(f'ours, pixel_exact=True:                         {best["exact"]:.1f} images/s/core')
         print(f'pixel_exact=True vs mmpretrain default: {best["exact"] / best["mmpretrain"]:.1f}x')
@@ -180,7 +209,10 @@ def main():
     print(f'cpu per sample: mmpretrain / FastSSLView {cpu["mmpretrain"] / cpu["ours"]:.1f}x')
     print(f'cpu per sample: mmpretrain / device-side with its preprocessor on the CPU '
           f'{cpu["mmpretrain"] / both:.1f}x')  # fmt: skip
-    print(f'cpu per sample: mmpretrain / device-side {cpu["mmpretrain"] / cpu["device"]:.1f}x')
+    print(f'cpu per sample: mmpretrain / device-side from PNG '
+          f'{cpu["mmpretrain"] / cpu["device"]:.1f}x')  # fmt: skip
+    # the device-side workers as the packed_dataset switch runs them (tools/pack_unlabeled.py)
+    print(f'cpu per sample: mmpretrain / device-side {cpu["mmpretrain"] / cpu["packed"]:.1f}x')
 
 
 if __name__ == '__main__':

@@ -12,14 +12,12 @@ _base_ = [
 # ---- model: the detector, wrapped -----------------------------------------------------------
 detector = _base_.model
 model = dict(
+    _base_.soft_teacher_model,
     _delete_=True,
-    type='SoftTeacher',
     detector=detector,
     data_preprocessor=dict(
         type='MultiBranchDataPreprocessor', data_preprocessor=detector.data_preprocessor
     ),
-    semi_train_cfg=_base_.soft_teacher_train_cfg,
-    semi_test_cfg=dict(predict_on='teacher'),
 )
 
 # ---- data: the labeled training split (any label_fraction) and the unlabeled images --------

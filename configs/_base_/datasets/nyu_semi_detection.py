@@ -75,8 +75,7 @@ semi_train_dataloader = dict(
     dataset=dict(type='ConcatDataset', ignore_keys=['classes', 'palette']),
 )
 
-# mmdet's Soft Teacher settings (its COCO recipe), for `dict(type='SoftTeacher', detector=...,
-# semi_train_cfg=soft_teacher_train_cfg)`.
+# mmdet's Soft Teacher settings (its COCO recipe)
 soft_teacher_train_cfg = dict(
     freeze_teacher=True,
     sup_weight=1.0,
@@ -88,4 +87,13 @@ soft_teacher_train_cfg = dict(
     jitter_times=10,
     jitter_scale=0.06,
     min_pseudo_bbox_wh=(1e-2, 1e-2),
+)
+# The wrapper less the detector, which a config adds with its data preprocessor:
+# `dict(soft_teacher_model, _delete_=True, detector=d, data_preprocessor=dict(
+#  type='MultiBranchDataPreprocessor', data_preprocessor=d.data_preprocessor))`.
+# Validation and testing use the teacher.
+soft_teacher_model = dict(
+    type='SoftTeacher',
+    semi_train_cfg=soft_teacher_train_cfg,
+    semi_test_cfg=dict(predict_on='teacher'),
 )

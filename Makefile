@@ -13,7 +13,7 @@ demo: install
 	@bash tools/run_demo.sh
 
 test: install
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=12 tests
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

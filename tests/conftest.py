@@ -16,6 +16,35 @@ sys.path.insert(0, ROOT)
 TINY_DET = osp.join(ROOT, 'tests', 'configs', 'faster-rcnn_tiny_nyu-demo.py')
 
 
+def _resources():
+    """Free disk (the checkout, the temp dir) and available memory, in a line."""
+    import shutil
+    import tempfile
+
+    out = [f'{d} {shutil.disk_usage(d).free / 2**30:.1f} GiB free'
+           for d in (ROOT, tempfile.gettempdir())]  # fmt: skip
+    try:
+        mem = int(open('/proc/meminfo').read().split('MemAvailable:')[1].split()[0])
+        out.append(f'memory {mem / 2**20:.1f} GiB available')
+    except (OSError, IndexError, ValueError):
+        pass
+    return '; '.join(out)
+
+
+_AT_START = []
+
+
+def pytest_sessionstart(session):
+    _AT_START.append(_resources())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Disk and memory before and after the run, printed even with -q: a full disk fails most
+    tests that write a file (a checkpoint, a work dir) with errors that do not say so."""
+    terminalreporter.write_line(f'resources at the start: {_AT_START[0] if _AT_START else "?"}')
+    terminalreporter.write_line(f'resources at the end:   {_resources()}')
+
+
 def tiny_config(tmp, kind, demo_root, hooks=(), extra='', images=4, workers=0, epochs=3):
     """Write a config inheriting the tiny SSL or detection config, shrunk further: 64 px
     images, ``images`` training images (None: all) in batches of 2, no validation, fixed

@@ -46,24 +46,14 @@ model = dict(
 )
 
 # ---- data: the demo splits at 160 px, resized and flipped -----------------------------------
+# nyu_detection_splits.py's demo_detr_* loaders; the top-level names are set too, or the dumped
+# config and the --cfg-options hints would show the recipe's COCO ones.
 dataset_type = 'NYUDetDataset'
 data_root = _base_.demo_data_root
-train_pipeline = [
-    dict(type='LoadImageChecked', on_error='skip'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=_base_.demo_img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [dict(type='LoadImageChecked', on_error='raise'), *_base_.test_pipeline[1:]]
-test_pipeline[1].scale = _base_.demo_img_scale  # Resize
-test_pipeline[-1].meta_keys += ('instances',)  # the COCO metric's ground truth
-train_dataloader = dict(
-    batch_size=8, dataset=dict(_base_.demo_train_dataset, _delete_=True, pipeline=train_pipeline)
-)
-val_dataloader = dict(
-    batch_size=8, dataset=dict(_base_.demo_val_dataset, _delete_=True, pipeline=test_pipeline)
-)
+train_pipeline = _base_.demo_detr_train_pipeline
+test_pipeline = _base_.demo_detr_test_pipeline
+train_dataloader = _base_.demo_detr_train_dataloader
+val_dataloader = _base_.demo_detr_val_dataloader
 test_dataloader = val_dataloader
 val_evaluator = dict(_base_.nyu_evaluator, _delete_=True)
 test_evaluator = val_evaluator

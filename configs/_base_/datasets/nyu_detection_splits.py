@@ -2,7 +2,8 @@
 # the single source of the NYU and demo dataset settings of every detector config. The keys are
 # none of mmdet's, so this file mixes with a whole recipe (mmengine refuses a key defined by two
 # bases): Faster R-CNN puts them into ./nyu_detection.py's dataloaders, DETR and DINO swap
-# them for the COCO datasets of mmdet's recipes, UP-DETR takes its held-out split.
+# them for the COCO datasets of mmdet's recipes, UP-DETR takes its held-out split. The demo
+# DETR-family primitives take whole loaders from here (demo_detr_*, at the end).
 nyu_train_dataset = dict(
     type='NYUDetDataset',
     data_root='data/nyu/',
@@ -48,4 +49,35 @@ nyu_detr_model = dict(
     data_preprocessor=nyu_data_preprocessor,
     backbone=random_init_resnet,
     bbox_head=dict(num_classes=100),
+)
+
+# ---- the demo data in the DETR-family recipes (DETR, DAB-DETR, DINO demo primitives) --------
+# One pipeline at the demo scale for all three, in place of each recipe's COCO one (multi-scale
+# crops up to 1333 px); a primitive reads these through `_base_.` (DETR's drops the flip).
+demo_detr_train_pipeline = [
+    dict(type='LoadImageChecked', on_error='skip'),  # a bad image is skipped, with a warning
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=demo_img_scale, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs'),
+]
+demo_detr_test_pipeline = [
+    dict(type='LoadImageChecked', on_error='raise'),  # an evaluation must not drop images
+    dict(type='Resize', scale=demo_img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    # 'instances': the COCO metric's ground truth, from the dataset itself
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'instances'),
+    ),
+]
+# _delete_: the recipe's COCO dataset goes (ann_file, data_prefix), its loader settings stay;
+# batch 8, the 1xb8 of the primitives' names.
+demo_detr_train_dataloader = dict(
+    batch_size=8,
+    dataset=dict(demo_train_dataset, _delete_=True, pipeline=demo_detr_train_pipeline),
+)
+demo_detr_val_dataloader = dict(
+    batch_size=8,
+    dataset=dict(demo_val_dataset, _delete_=True, pipeline=demo_detr_test_pipeline),
 )

@@ -211,3 +211,24 @@ def test_sweep_projector_tool(demo_root, tmp_path):
     again = run_tool(*args, timeout=900)  # no --train: measures the finished run only
     assert 'tools/train.py' in proc.stdout and 'tools/train.py' not in again.stdout
     assert json.loads((out / 'sweep.json').read_text())[0]['mean_diagonal'] == r['mean_diagonal']
+
+
+def test_probe_backbone_stages_of_swin():
+    """Every stage of mmpretrain's Swin, including those pretraining had no norm for; the
+    backbone is left as it was."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    from tools.probe_backbone import stage_features
+
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/barlowtwins/barlowtwins_swin-w32_1xb64-adamw-coslr-20e_nyu-demo.py')
+    )
+    init_default_scope('mmpretrain')
+    cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
+    model = MODELS.build(cfg.model).eval()
+    crops = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    feats = stage_features(model, crops)
+    assert [tuple(f.shape) for f in feats] == [(2, 32), (2, 64), (2, 128), (2, 256)]
+    assert model.backbone.out_indices == (3,) and not hasattr(model.backbone, 'norm0')

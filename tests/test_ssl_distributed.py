@@ -73,6 +73,7 @@ def worker(rank, world, port, name, out):
         if rank == 0:
             torch.save(dict(loss=loss, grads=grads), out)
         dist.barrier()  # nobody tears the group down while another still uses it
+        open(f'{out}.done{rank}', 'w').close()
     finally:
         dist.destroy_process_group()
 
@@ -82,7 +83,15 @@ def run_two(name, tmp_path):
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
     out = str(tmp_path / f'{name}.pt')
-    mp.spawn(worker, args=(2, port, name, out), nprocs=2, join=True)
+    try:
+        mp.spawn(worker, args=(2, port, name, out), nprocs=2, join=True)
+    except mp.ProcessExitedException as e:
+        # gloo's teardown sometimes aborts a process ("terminate called without an active
+        # exception", SIGABRT; about 1 run in 10 here, in either rank) after both passed the
+        # last barrier: the results are complete then. Any earlier crash still fails.
+        done = all(os.path.exists(f'{out}.done{r}') for r in range(2))
+        if not (done and e.signal_name == 'SIGABRT'):
+            raise
     return torch.load(out)
 
 

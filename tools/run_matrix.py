@@ -10,6 +10,7 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
     name: demo                      # results in work_dirs/<name>/ (or --out)
     seeds: [0]                      # every run once per seed (randomness.seed)
     data_root: data/demo/           # optional: every dataloader's and the k-NN hook's data_root
+    precision: auto                 # optional: auto (default), bf16 or fp32 (--precision)
     classes: [zero, one, ...]       # optional: the labeled datasets' and the k-NN hook's classes
     label_fractions: [0.1, 1.0]     # optional: every fine-tune once per fraction of the
                                     # labeled training images (a class-stratified subset drawn
@@ -69,6 +70,10 @@ def parse_args(argv=None):
     p.add_argument('--seeds', type=int, nargs='+', help='override the spec seeds')
     p.add_argument('--out', help='default: work_dirs/<spec name>')
     p.add_argument('--data-root', help="override the spec's data_root")
+    p.add_argument('--precision', choices=['auto', 'bf16', 'fp32'],
+                   help="every run in bf16 or in fp32, whatever the machine (default: the spec's "
+                   "precision, else auto: bf16 where the device computes it natively); "
+                   'results then go to work_dirs/<spec name>-<precision>')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     p.add_argument('--gpus', type=int, default=1, help='processes per run (pytorch / slurm)')
     p.add_argument('--partition', help='Slurm partition (--launcher slurm)')
@@ -89,7 +94,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.launcher == 'slurm' and not args.partition:
         raise SystemExit('--launcher slurm needs --partition')
-    spec = load_spec(args.spec, args.seeds, args.out, args.data_root)
+    spec = load_spec(args.spec, args.seeds, args.out, args.data_root, args.precision)
     jobs = plan(spec, args.only)
     slots = max(1, args.jobs)
     progress = Progress(jobs, slots)

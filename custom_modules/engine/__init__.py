@@ -1,5 +1,5 @@
 from .atomic import atomic_write, atomic_write_text, save_checkpoint
-from .bf16_optim_wrapper import BF16OptimWrapper, fp32, native_bf16, prepare_bf16
+from .bf16_optim_wrapper import BF16OptimWrapper, device_name, fp32, native_bf16, prepare_bf16
 from .checkpoint import SAFE_GLOBALS, UnsafeCheckpointError, safe_torch_load
 from .distributed import CPUAwareDDP, init_cpu_dist
 from .pretrained import CheckedPretrainedInit, CheckpointMismatchError, fit_report
@@ -9,6 +9,7 @@ __all__ = [
     'atomic_write_text',
     'save_checkpoint',
     'BF16OptimWrapper',
+    'device_name',
     'fp32',
     'native_bf16',
     'prepare_bf16',

@@ -22,11 +22,12 @@ What runs in which precision:
 
 import contextlib
 import functools
+import os
 from typing import Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import print_log
+from mmengine.logging import MessageHub, print_log
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
@@ -130,6 +131,33 @@ def native_bf16(device_type: str) -> bool:
     return False
 
 
+def device_name(device_type: str = 'cpu') -> str:
+    """What a run's numbers were computed on: the GPU's name, or the CPU's model with the bf16
+    support that decides ``enabled='auto'`` (``AMX-BF16``, ``AVX512-BF16`` or neither) and the
+    cores this process may use.
+
+    Args:
+        device_type (str): ``'cpu'`` or ``'cuda'``.
+
+    Returns:
+        str: E.g. ``'Intel(R) Xeon(R) Processor (AVX512-BF16), 2 cores'``.
+    """
+    if device_type == 'cuda' and torch.cuda.is_available():
+        return torch.cuda.get_device_name()
+    model = 'unknown CPU'
+    try:
+        with open('/proc/cpuinfo') as f:
+            model = next((ln.split(':', 1)[1].strip() for ln in f if ln.startswith('model name')),
+                         model)  # fmt: skip
+    except OSError:
+        pass
+    support = [name for check, name in (('_is_amx_tile_supported', 'AMX-BF16'),
+                                        ('_is_avx512_bf16_supported', 'AVX512-BF16'))
+               if getattr(torch.cpu, check, lambda: False)()]  # fmt: skip
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    return f'{model} ({", ".join(support) or "no native bf16"}), {cores} cores'
+
+
 def _fp32_region(module, contiguous, cast_back):
     module.register_forward_pre_hook(_fp32_pre_hook(contiguous), with_kwargs=True)
     module.register_forward_hook(_fp32_post_hook(cast_back), with_kwargs=True, always_call=True)
@@ -227,6 +255,8 @@ class BF16OptimWrapper(OptimWrapper):
         enabled (bool or str): ``True``: bf16 autocast; ``False``: fp32 (channels_last still
             applies); ``'auto'``: bf16 where :func:`native_bf16` says the device computes it
             natively, else plain fp32 (contiguous memory format too). Defaults to ``'auto'``.
+            The precision used (``'bf16'`` or ``'fp32'``) and :func:`device_name` go into
+            the message hub's runtime info (``precision``, ``device``), so into checkpoints.
         **kwargs: Passed to :class:`mmengine.optim.OptimWrapper`.
     """
 
@@ -247,6 +277,7 @@ class BF16OptimWrapper(OptimWrapper):
         self.fp32_modules = tuple(fp32_modules)
         assert enabled in (True, False, 'auto'), enabled
         self.enabled = enabled
+        self._recorded = False
 
     @contextlib.contextmanager
     def optim_context(self, model: nn.Module):
@@ -263,6 +294,11 @@ class BF16OptimWrapper(OptimWrapper):
                 f'{"natively: bf16 autocast" if self.enabled else "by emulation: fp32"}',
                 logger='current',
             )
+        if not self._recorded:  # into every checkpoint (the message hub's runtime info)
+            hub = MessageHub.get_current_instance()
+            hub.update_info('precision', 'bf16' if self.enabled else 'fp32')
+            hub.update_info('device', device_name(device_type))
+            self._recorded = True
         prepare_bf16(model, self.channels_last, self.fp32_ops, self.fp32_outputs, self.fp32_modules)
         with super().optim_context(model):
             with torch.autocast(device_type, dtype=torch.bfloat16, enabled=self.enabled):

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from .results import write_provenance
 from .spec import ROOT, cfg_options, describe, stem
 
 PY = sys.executable
@@ -119,7 +120,8 @@ def run(cmd: list, log: str, dry: bool = False, tag: str = '', env: Optional[dic
 
 def train(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: str = '') -> bool:
     """Train one run unless its last checkpoint exists; resume an interrupted one. Adds the
-    training's seconds to ``<work_dir>/train_seconds`` (summed over interruptions).
+    training's seconds to ``<work_dir>/train_seconds`` (summed over interruptions); a run
+    started afresh first writes ``<work_dir>/provenance.json`` (``write_provenance``).
 
     Args:
         job (dict): Its ``config``, ``work_dir``, ``checkpoint`` and ``options``.
@@ -137,6 +139,8 @@ def train(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: st
     resume = osp.isfile(osp.join(ROOT, work, 'last_checkpoint'))
     if resume:
         say(f'   resuming the interrupted run in {work}', tag)
+    if not resume:
+        write_provenance(osp.join(ROOT, work))
     start = time.time()
     rc = run(launcher.train_cmd(job['config'], work, job['options'], resume),
              osp.join(ROOT, work, 'run_matrix.log'), dry, tag, launcher.env())  # fmt: skip

@@ -4,12 +4,72 @@ import json
 import os
 import os.path as osp
 import statistics
+import subprocess
+import time
 from collections import defaultdict
 from typing import Optional
 
 from .spec import ROOT, percent, stem
 
 RANDOM = 'none (random init)'  # the pretraining column of a randomly initialised detector
+
+
+def provenance() -> dict:
+    """What a run is made from and on: ``commit`` (``HEAD``, ``+`` appended when tracked
+    files differ from it), ``date`` (UTC, ISO 8601) and ``device``
+    (``custom_modules.engine.device_name``: the CPU with its bf16 support, or the GPU)."""
+    from custom_modules.engine import device_name
+
+    def git(*args):
+        proc = subprocess.run(['git', *args], cwd=ROOT, capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else ''
+
+    commit = git('rev-parse', '--short=10', 'HEAD') or 'unknown'
+    if git('status', '--porcelain', '--untracked-files=no'):
+        commit += '+'
+    try:
+        import torch
+
+        device = device_name('cuda' if torch.cuda.is_available() else 'cpu')
+    except ImportError:  # pragma: no cover
+        device = 'unknown'
+    return dict(commit=commit, date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+                device=device)  # fmt: skip
+
+
+def write_provenance(work: str) -> dict:
+    """Write ``provenance()`` to ``<work>/provenance.json`` (made if missing); return it."""
+    info = provenance()
+    os.makedirs(work, exist_ok=True)
+    with open(osp.join(work, 'provenance.json'), 'w') as f:
+        json.dump(info, f, indent=2)
+    return info
+
+
+def run_info(work: str, checkpoint: str) -> dict:
+    """How a finished run was made: ``precision`` (``'bf16'``/``'fp32'``), ``device``,
+    ``commit`` and ``date``.
+
+    ``precision`` and ``device`` are what ``BF16OptimWrapper`` recorded in the checkpoint's
+    message hub (``'fp32'`` for a config with a plain optimiser wrapper); ``commit``, ``date``
+    (and ``device`` where the checkpoint has none) come from ``<work>/provenance.json``. A value
+    nobody recorded is None.
+    """
+    info = dict(precision=None, device=None, commit=None, date=None)
+    path = osp.join(work, 'provenance.json')
+    if osp.isfile(path):
+        with open(path) as f:
+            info.update({k: v for k, v in json.load(f).items() if k in info})
+    if osp.isfile(checkpoint):
+        from custom_modules.engine import safe_torch_load
+
+        ckpt = safe_torch_load(checkpoint, map_location='cpu')
+        runtime = ckpt.get('message_hub', {}).get('runtime_info', {})
+        if runtime.get('precision'):
+            info['precision'], info['device'] = runtime['precision'], runtime.get('device')
+        elif 'BF16OptimWrapper' not in str(ckpt.get('meta', {}).get('cfg', '')):
+            info['precision'] = 'fp32'  # a plain optimiser wrapper
+    return info
 
 
 def knn_probes(checkpoint: str) -> list:
@@ -46,8 +106,8 @@ def collect(jobs: list) -> tuple:
         tuple[list, list]: (one row per tested detector: backbone, pretraining, detector,
         config, checkpoint, bbox_mAP, bbox_mAP_50, bbox_mAP_75, train_minutes, seed,
         label_fraction; one row per pretraining run: name, label, config, checkpoint, seed,
-        knn_top1 (the last probe), knn_top1_init (before training), train_minutes). Values
-        not known are None.
+        knn_top1 (the last probe), knn_top1_init (before training), train_minutes; both with
+        ``run_info``'s precision, device, commit and date). Values not known are None.
     """
     rows, ssl_rows = [], []
     for job in jobs:
@@ -60,7 +120,8 @@ def collect(jobs: list) -> tuple:
                                  config=job['config'], checkpoint=job['checkpoint'],
                                  seed=job['seed'], knn_top1=probes[-1] if probes else None,
                                  knn_top1_init=probes[0] if probes else None,
-                                 train_minutes=minutes))  # fmt: skip
+                                 train_minutes=minutes,
+                                 **run_info(work, osp.join(ROOT, job['checkpoint']))))  # fmt: skip
             continue
         metrics = osp.join(work, 'test', 'metrics.json')
         if not osp.isfile(metrics):
@@ -79,6 +140,7 @@ def collect(jobs: list) -> tuple:
             train_minutes=minutes,
             seed=job['seed'],
             label_fraction=job['label_fraction'],
+            **run_info(work, osp.join(ROOT, job['checkpoint'])),
         ))  # fmt: skip
     return rows, ssl_rows
 

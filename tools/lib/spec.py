@@ -38,8 +38,11 @@ def load_config(config: str):
     return Config.fromfile(osp.join(ROOT, config), import_custom_modules=False)
 
 
+PRECISIONS = ('auto', 'bf16', 'fp32')
+
+
 def load_spec(path: str, seeds: Optional[Sequence[int]] = None, out: Optional[str] = None,
-              data_root: Optional[str] = None) -> dict:  # fmt: skip
+              data_root: Optional[str] = None, precision: Optional[str] = None) -> dict:  # fmt: skip
     """Read and check a spec.
 
     Args:
@@ -47,10 +50,13 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None, out: Optional[st
         seeds (list[int], optional): Replace the spec's ``seeds`` (default ``[0]``).
         out (str, optional): Output folder (default ``work_dirs/<spec name>``).
         data_root (str, optional): Replace the spec's ``data_root``.
+        precision (str, optional): Replace the spec's ``precision`` (default ``'auto'``):
+            ``'bf16'`` or ``'fp32'`` force it on every run (``precision_options``); with
+            either, the default output folder is ``work_dirs/<spec name>-<precision>``.
 
     Returns:
         dict: The spec with every key set (``pretraining``, ``detection``, ``options``,
-        ``label_fractions``, ``seeds``, ``out``).
+        ``label_fractions``, ``seeds``, ``out``, ``precision``).
 
     Raises:
         SystemExit: naming the problem: a label fraction outside (0, 1], a ``pretraining``
@@ -67,7 +73,11 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None, out: Optional[st
             if not 0 < float(f) <= 1:
                 raise SystemExit(f'{path}: label fraction {f} is not in (0, 1]')
     spec['seeds'] = seeds or spec.get('seeds', [0])
-    spec['out'] = out or osp.join('work_dirs', spec.get('name', stem(path)))
+    spec['precision'] = precision or spec.get('precision', 'auto')
+    if spec['precision'] not in PRECISIONS:
+        raise SystemExit(f"{path}: precision {spec['precision']!r} is not one of {PRECISIONS}")
+    suffix = '' if spec['precision'] == 'auto' else f"-{spec['precision']}"
+    spec['out'] = out or osp.join('work_dirs', spec.get('name', stem(path)) + suffix)
     if data_root:
         spec['data_root'] = data_root
     names = set()
@@ -129,6 +139,25 @@ def data_options(config: str, data_root: Optional[str], classes=None) -> dict:
             if 'classes' in hook:
                 opts[f'custom_hooks.{i}.classes'] = list(classes)
     return opts
+
+
+def precision_options(config: str, precision: str) -> dict:
+    """``--cfg-options`` that make a run train in ``precision``.
+
+    ``'fp32'``: a ``BF16OptimWrapper`` config trains as ``enabled='auto'`` does on a CPU
+    without native bf16 (fp32, contiguous memory format), whatever this machine has; other
+    configs train in fp32 already. ``'bf16'``: bf16 autocast also where it is emulated, and
+    in configs with a plain optimiser wrapper too. ``'auto'``: the config's own choice.
+
+    Returns:
+        dict: ``{key: value}`` for ``--cfg-options``.
+    """
+    is_bf16 = load_config(config).optim_wrapper.get('type') == 'BF16OptimWrapper'
+    if precision == 'fp32' and is_bf16:
+        return {'optim_wrapper.enabled': False, 'optim_wrapper.channels_last': False}
+    if precision == 'bf16':
+        return {'optim_wrapper.type': 'BF16OptimWrapper', 'optim_wrapper.enabled': True}
+    return {}
 
 
 def cfg_options(opts: dict) -> list:
@@ -198,6 +227,7 @@ def _job(spec: dict, entry: dict, seed: int, kind: str, fraction=None) -> dict:
     ``labeled_dataset`` (default ``train_dataloader.dataset``; a semi-supervised detector's is
     one of its ``ConcatDataset``'s, e.g. ``train_dataloader.dataset.datasets.0``)."""
     opts = dict(data_options(entry['config'], spec.get('data_root'), spec.get('classes')))
+    opts.update(precision_options(entry['config'], spec.get('precision', 'auto')))
     opts.update(spec['options'])
     opts.update(entry.get('options', {}))
     opts['randomness.seed'] = seed

@@ -70,10 +70,13 @@ def parse_args(argv=None):
     p.add_argument('--seeds', type=int, nargs='+', help='override the spec seeds')
     p.add_argument('--out', help='default: work_dirs/<spec name>')
     p.add_argument('--data-root', help="override the spec's data_root")
-    p.add_argument('--precision', choices=['auto', 'bf16', 'fp32'],
-                   help="every run in bf16 or in fp32, whatever the machine (default: the spec's "
-                   "precision, else auto: bf16 where the device computes it natively); "
-                   'results then go to work_dirs/<spec name>-<precision>')
+    p.add_argument(
+        '--precision',
+        choices=['auto', 'bf16', 'fp32'],
+        help="every run in bf16 or in fp32, whatever the machine (default: the spec's "
+        'precision, else auto: bf16 where the device computes it natively); '
+        'results then go to work_dirs/<spec name>-<precision>',
+    )
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     p.add_argument('--gpus', type=int, default=1, help='processes per run (pytorch / slurm)')
     p.add_argument('--partition', help='Slurm partition (--launcher slurm)')

@@ -41,8 +41,13 @@ def load_config(config: str):
 PRECISIONS = ('auto', 'bf16', 'fp32')
 
 
-def load_spec(path: str, seeds: Optional[Sequence[int]] = None, out: Optional[str] = None,
-              data_root: Optional[str] = None, precision: Optional[str] = None) -> dict:  # fmt: skip
+def load_spec(
+    path: str,
+    seeds: Optional[Sequence[int]] = None,
+    out: Optional[str] = None,
+    data_root: Optional[str] = None,
+    precision: Optional[str] = None,
+) -> dict:
     """Read and check a spec.
 
     Args:
@@ -75,8 +80,8 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None, out: Optional[st
     spec['seeds'] = seeds or spec.get('seeds', [0])
     spec['precision'] = precision or spec.get('precision', 'auto')
     if spec['precision'] not in PRECISIONS:
-        raise SystemExit(f"{path}: precision {spec['precision']!r} is not one of {PRECISIONS}")
-    suffix = '' if spec['precision'] == 'auto' else f"-{spec['precision']}"
+        raise SystemExit(f'{path}: precision {spec["precision"]!r} is not one of {PRECISIONS}')
+    suffix = '' if spec['precision'] == 'auto' else f'-{spec["precision"]}'
     spec['out'] = out or osp.join('work_dirs', spec.get('name', stem(path)) + suffix)
     if data_root:
         spec['data_root'] = data_root

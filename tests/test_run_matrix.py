@@ -14,7 +14,7 @@ from conftest import run_tool
 from tools.lib import jobs as matrix_jobs
 from tools.lib import results as matrix_results
 from tools.lib.jobs import Launcher, run, train
-from tools.lib.results import RANDOM, knn_probes, last_knn, paired_gaps, table
+from tools.lib.results import RANDOM, gap_stats, knn_probes, last_knn, paired_gaps, table
 from tools.lib.spec import load_spec, plan
 
 
@@ -48,12 +48,15 @@ def test_matrix_trains_tests_and_tabulates(matrix):
     _, out, proc = matrix
     rows = json.loads((out / 'results.json').read_text())
     assert len(rows) == 2  # 2 detectors x 1 seed (the seed statistics: test_paired_gap_and_table)
-    keys = {'backbone', 'pretraining', 'detector', 'config', 'checkpoint', 'bbox_mAP',
-            'bbox_mAP_50', 'bbox_mAP_75', 'train_minutes', 'seed', 'label_fraction'}  # fmt: skip
+    keys = {'backbone', 'pretraining', 'detector', 'config', 'run', 'checkpoint', 'bbox_mAP',
+            'bbox_mAP_50', 'bbox_mAP_75', 'train_minutes', 'seed', 'label_fraction',
+            'precision', 'device', 'commit', 'date'}  # fmt: skip
     for r in rows:
         assert set(r) == keys
         assert osp.isfile(r['checkpoint']) and 0 <= r['bbox_mAP'] <= 1
         assert r['train_minutes'] is not None
+        # what the numbers depend on: the precision the checkpoint recorded, the machine, code
+        assert r['precision'] in ('bf16', 'fp32') and r['device'] and r['commit'] and r['date']
     assert {r['pretraining'] for r in rows} == {RANDOM, 'Barlow Twins'}
     # the fine-tune got the pretraining run of its own seed, and loaded all of it
     for seed in (0,):
@@ -120,8 +123,30 @@ def test_paired_gap_and_table():
     assert sorted(gaps['BT', 'R', 'D', 1.0]) == [(0, pytest.approx(-0.05)),
                                                  (1, pytest.approx(0.06))]  # fmt: skip
     md = table(rows, [], [0, 1])
-    assert '| BT | R | D | 100% |' in md and '1/2' in md and '+0.005 ± 0.078 | +0.1 |' in md
+    # mean ± sd; 95% CI: 0.005 ± t(0.975, 1) * 0.0778 / sqrt(2); p = 2 P(T_1 > 0.005 / 0.055)
+    assert '| BT | R | D | 100% | -0.050 (s0), +0.060 (s1) | +0.005 ± 0.078 | ' in md
+    assert '| [-0.694, +0.704] | 0.94 | 1/2 |' in md
     assert '0.250 ± 0.071' in md  # the random-init row: mean and sample sd
+
+
+def test_gap_statistics_match_the_textbook():
+    """gap_stats against the t-test written out (and scipy's one-sample test of the gaps)."""
+    import math
+
+    from scipy import stats
+
+    gaps = [0.016, 0.002, 0.017, 0.011, -0.004]
+    st = gap_stats(gaps)
+    n, mean = 5, sum(gaps) / 5
+    sd = math.sqrt(sum((g - mean) ** 2 for g in gaps) / (n - 1))
+    half = 2.7764451051977987 * sd / math.sqrt(n)  # t(0.975, 4)
+    assert st['mean'] == pytest.approx(mean) and st['sd'] == pytest.approx(sd)
+    assert st['ci'] == pytest.approx((mean - half, mean + half))
+    assert st['p'] == pytest.approx(stats.ttest_1samp(gaps, 0.0).pvalue)
+    assert st['won'] == 4 and st['n'] == 5
+    one = gap_stats([0.01])
+    assert one['sd'] is None and one['ci'] is None and one['p'] is None and one['won'] == 1
+    assert gap_stats([0.01, 0.01])['p'] is None  # no spread: no test
 
 
 def test_label_fractions_pair_within_a_fraction_and_plot(tmp_path):

@@ -117,7 +117,8 @@ def collect(jobs: list) -> tuple:
         if job['kind'] == 'pretraining':
             probes = knn_probes(osp.join(ROOT, job['checkpoint']))
             ssl_rows.append(dict(name=job['name'], label=job.get('label', job['name']),
-                                 config=job['config'], checkpoint=job['checkpoint'],
+                                 config=job['config'], run=osp.basename(job['work_dir']),
+                                 checkpoint=job['checkpoint'],
                                  seed=job['seed'], knn_top1=probes[-1] if probes else None,
                                  knn_top1_init=probes[0] if probes else None,
                                  train_minutes=minutes,
@@ -133,6 +134,7 @@ def collect(jobs: list) -> tuple:
             pretraining=job.get('pretraining_label', RANDOM),
             detector=job.get('detector', ''),
             config=job['config'],
+            run=osp.basename(job['work_dir']),
             checkpoint=job['checkpoint'],
             bbox_mAP=m['coco/bbox_mAP'],
             bbox_mAP_50=m['coco/bbox_mAP_50'],
@@ -167,14 +169,23 @@ def table(rows: list, ssl_rows: list, seeds: list) -> str:
         seeds (list[int]): The spec's seeds (with several: mean ± sample sd per row).
 
     Returns:
-        str: The detectors' table; with random-init twins, the paired gaps (``paired_gaps``)
-        with their mean / sd and the seeds won; with probes, the k-NN table.
+        str: ``runs_table``; with random-init twins, ``gaps_table``; with probes, ``knn_table``.
     """
+    parts = [runs_table(rows, len(seeds))]
+    if paired_gaps(rows):
+        parts.append(gaps_table(rows))
+    if any(r['knn_top1'] is not None for r in ssl_rows):
+        parts.append(knn_table(ssl_rows))
+    return '\n'.join(parts)
+
+
+def runs_table(rows: list, n_seeds: int) -> str:
+    """One line per backbone, pretraining, detector, label fraction and config: mAP, AP50,
+    AP75 (mean ± sample sd over the seeds when ``n_seeds`` > 1) and the mean train minutes."""
     groups = defaultdict(list)
     for r in rows:
         groups[r['backbone'], r['pretraining'], r['detector'], _fraction(r), r['config']].append(r)
-    n = len(seeds)
-    head = f' (mean ± sd over {n} seeds)' if n > 1 else ''
+    head = f' (mean ± sd over {n_seeds} seeds)' if n_seeds > 1 else ''
     out = [f'| Backbone | Pretraining | Detector | Labels | mAP{head} | AP50 | AP75 | train min |',
            '|---|---|---|---|---|---|---|---|']  # fmt: skip
     for (backbone, pre, det, frac, _), rs in groups.items():
@@ -184,28 +195,64 @@ def table(rows: list, ssl_rows: list, seeds: list) -> str:
                    f'{_mean_sd([r["bbox_mAP"] for r in rs])} | '
                    f'{_mean_sd([r["bbox_mAP_50"] for r in rs])} | '
                    f'{_mean_sd([r["bbox_mAP_75"] for r in rs])} | {minutes} |')  # fmt: skip
-    gaps = paired_gaps(rows)
-    if gaps:
-        out += ['', '| Pretraining − random init | Backbone | Detector | Labels | '
-                'mAP gap per seed | mean ± sd | mean / sd | seeds won |',
-                '|---|---|---|---|---|---|---|---|']  # fmt: skip
-        for (pre, backbone, det, frac), per_seed in gaps.items():
-            vals = [g for _, g in sorted(per_seed)]
-            per = ', '.join(f'{g:+.3f} (s{s})' for s, g in sorted(per_seed))
-            won = sum(g > 0 for g in vals)
-            sd = statistics.stdev(vals) if len(vals) > 1 else None
-            mean_sd = f'{statistics.mean(vals):+.3f}' + (f' ± {sd:.3f}' if sd is not None else '')
-            ratio = f'{statistics.mean(vals) / sd:+.1f}' if sd else ''
-            out.append(f'| {pre} | {backbone} | {det} | {percent(frac)} | {per} | {mean_sd} | '
-                       f'{ratio} | {won}/{len(vals)} |')  # fmt: skip
-    knn = [r for r in ssl_rows if r['knn_top1'] is not None]
-    if knn:
-        out += ['', '| Pretraining run | seed | k-NN top-1 (last probe) | before training | '
-                'train min |', '|---|---|---|---|---|']  # fmt: skip
-        out += [f"| {r['label']} ({stem(r['config'])}) | {r['seed']} | {r['knn_top1']:.3f} | "
-                f"{_opt(r.get('knn_top1_init'))} | {r['train_minutes'] or ''} |"
-                for r in knn]  # fmt: skip
     return '\n'.join(out) + '\n'
+
+
+def gap_stats(gaps: list) -> dict:
+    """What a set of paired per-seed gaps says.
+
+    Args:
+        gaps (list[float]): One gap (pretrained − random init) per seed.
+
+    Returns:
+        dict: ``n``, ``mean``, ``sd`` (sample), ``ci`` (the 95% confidence interval of the
+        mean gap, Student's t with n − 1 degrees of freedom), ``p`` (two-sided paired t-test
+        of a zero mean gap) and ``won`` (seeds with a positive gap); sd, ci and p are None
+        for fewer than two seeds, ci and p also when every gap is equal.
+    """
+    n, mean = len(gaps), statistics.mean(gaps)
+    out = dict(n=n, mean=mean, sd=None, ci=None, p=None, won=sum(g > 0 for g in gaps))
+    if n > 1:
+        from scipy import stats
+
+        out['sd'] = sd = statistics.stdev(gaps)
+        if sd > 0:
+            half = stats.t.ppf(0.975, n - 1) * sd / n**0.5
+            out['ci'] = (mean - half, mean + half)
+            out['p'] = float(2 * stats.t.sf(abs(mean) / (sd / n**0.5), n - 1))
+    return out
+
+
+def gaps_table(rows: list) -> str:
+    """Each pretrained row's paired gap over its random-init twin (``paired_gaps``): per seed,
+    mean ± sd, the 95% confidence interval of the mean, the paired t-test's p and the seeds
+    won (``gap_stats``)."""
+    out = ['| Pretraining − random init | Backbone | Detector | Labels | mAP gap per seed | '
+           'mean ± sd | 95% CI | p (paired t) | seeds won |',
+           '|---|---|---|---|---|---|---|---|---|']  # fmt: skip
+    for (pre, backbone, det, frac), per_seed in paired_gaps(rows).items():
+        st = gap_stats([g for _, g in sorted(per_seed)])
+        per = ', '.join(f'{g:+.3f} (s{s})' for s, g in sorted(per_seed))
+        mean_sd = f'{st["mean"]:+.3f}' + (f' ± {st["sd"]:.3f}' if st['sd'] is not None else '')
+        ci = f'[{st["ci"][0]:+.3f}, {st["ci"][1]:+.3f}]' if st['ci'] else ''
+        p = f'{st["p"]:.2g}' if st['p'] is not None else ''
+        out.append(f'| {pre} | {backbone} | {det} | {percent(frac)} | {per} | {mean_sd} | '
+                   f'{ci} | {p} | {st["won"]}/{st["n"]} |')  # fmt: skip
+    return '\n'.join(out) + '\n'
+
+
+def knn_table(ssl_rows: list) -> str:
+    """Each pretraining run's last k-NN probe, the probe before training and its minutes."""
+    out = ['| Pretraining run | seed | k-NN top-1 (last probe) | before training | train min |',
+           '|---|---|---|---|---|']  # fmt: skip
+    out += [f"| {r['label']} ({stem(r['config'])}) | {r['seed']} | {r['knn_top1']:.3f} | "
+            f"{_opt(r.get('knn_top1_init'))} | {_opt1(r.get('train_minutes'))} |"
+            for r in ssl_rows if r['knn_top1'] is not None]  # fmt: skip
+    return '\n'.join(out) + '\n'
+
+
+def _opt1(v) -> str:
+    return '' if v is None else f'{v:.1f}'
 
 
 def paired_gaps(rows: list) -> dict:

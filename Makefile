@@ -1,6 +1,7 @@
 # make demo   install (first time only), then the demo chain on the embedded data:
 #             make data -> Barlow Twins pretraining -> Faster R-CNN from it and from random
-#             init -> tools/test.py -> work_dirs/demo/results.{json,md}
+#             init -> tools/test.py -> work_dirs/demo-<bf16|fp32>/results.{json,md}, compared with
+#             the committed record docs/results/demo.json (DEMO_PRECISION=fp32 forces fp32)
 # make test   install (first time only), then the whole test suite
 PY := .venv/bin/python
 
@@ -22,4 +23,4 @@ format: install
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
 clean-demo:
-	rm -rf data/demo work_dirs/demo work_dirs/*nyu-demo
+	rm -rf data/demo work_dirs/demo work_dirs/demo-bf16 work_dirs/demo-fp32 work_dirs/*nyu-demo

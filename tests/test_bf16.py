@@ -206,7 +206,8 @@ def test_bf16_two_processes(demo_root, tmp_path):
 
 
 def test_auto_falls_back_to_fp32_without_native_bf16(monkeypatch):
-    """enabled='auto' (the default) on a device that only emulates bf16: plain fp32."""
+    """enabled='auto' (the default) on a device without native bf16 that pays: fp32, still in
+    channels_last (faster for fp32 convolutions too)."""
     import custom_modules.engine.bf16_optim_wrapper as bf16
 
     for native in (False, True):
@@ -216,4 +217,14 @@ def test_auto_falls_back_to_fp32_without_native_bf16(monkeypatch):
         with wrapper.optim_context(model):
             out = model(torch.randn(1, 3, 8, 8))
         assert (out.dtype == torch.bfloat16) == native
-        assert model[0].weight.is_contiguous(memory_format=torch.channels_last) == native
+        assert model[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_only_amx_counts_as_native_bf16_on_a_cpu(monkeypatch):
+    import custom_modules.engine.bf16_optim_wrapper as bf16
+
+    for amx, avx512_bf16 in ((False, False), (False, True), (True, False), (True, True)):
+        monkeypatch.setattr(torch.cpu, '_is_amx_tile_supported', lambda amx=amx: amx)
+        monkeypatch.setattr(torch.cpu, '_is_avx512_bf16_supported', lambda v=avx512_bf16: v)
+        assert bf16.native_bf16('cpu') == amx
+        assert ('AMX-BF16' in bf16.device_name('cpu')) == amx

@@ -90,10 +90,16 @@ def test_merge_replaces_a_run_of_the_same_precision_only(tmp_records):
 def test_compare_says_which_record_a_run_matches(tmp_records):
     random = 'none (random init)'
     records.merge('m', [_row(random, 0, 0.100)], [])
-    assert 'bf16: MATCHES' in records.compare('m', [_row(random, 0, 0.103)], [])
-    assert 'bf16: DIFFERS FROM' in records.compare('m', [_row(random, 0, 0.110)], [])
+    assert 'the SAME numbers as the committed bf16' in records.compare(
+        'm', [_row(random, 0, 0.1002)], []
+    )
+    assert 'DIFFERENT from the committed bf16 record of this same CPU' in records.compare(
+        'm', [_row(random, 0, 0.110)], []
+    )
+    other = dict(_row(random, 0, 0.093), device='another cpu')
+    assert 'made on another CPU: cpu' in records.compare('m', [other], [])
     msg = records.compare('m', [_row(random, 0, 0.084, 'fp32')], [])
-    assert 'no committed fp32 runs' in msg and 'the record has bf16 runs' in msg
+    assert 'has no fp32 runs' in msg and 'it has bf16 runs' in msg
 
 
 def test_a_marked_table_is_rewritten_from_its_record(tmp_records, tmp_path, monkeypatch):

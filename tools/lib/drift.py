@@ -2,8 +2,8 @@
 
 A change that moves the demo's numbers (an augmentation, the data generator, a model, a loss,
 the optimiser or its schedule) moves these losses; rounding does not move them past the
-tolerance the record holds. They are computed in fp32 with the contiguous memory format
-(``--precision fp32``) on the tiny demo data set of the tests, with the demo's own configs:
+tolerance the record holds. They are computed in fp32, as ``--precision fp32`` trains, on the
+tiny demo data set of the tests, with the demo's own configs:
 
 * ``barlowtwins``: the demo Barlow Twins (``make demo``'s pretraining), a batch of 8;
 * ``faster_rcnn``: the demo Faster R-CNN from random init, a batch of 2;
@@ -57,7 +57,7 @@ def _losses(config: str, data_root: str, batch_size: int, options: dict = None) 
     batches = build_batches(cfg, data_root, batch_size, num_batches=STEPS)
     optim = copy.deepcopy(cfg.optim_wrapper)
     if optim.get('type') == 'BF16OptimWrapper':  # fp32, as on a CPU without native bf16
-        optim.update(enabled=False, channels_last=False)
+        optim.update(enabled=False)
     wrapper = build_optim_wrapper(model, optim)
     losses = []
     for batch in batches:

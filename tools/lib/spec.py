@@ -150,7 +150,7 @@ def precision_options(config: str, precision: str) -> dict:
     """``--cfg-options`` that make a run train in ``precision``.
 
     ``'fp32'``: a ``BF16OptimWrapper`` config trains as ``enabled='auto'`` does on a CPU
-    without native bf16 (fp32, contiguous memory format), whatever this machine has; other
+    without native bf16 (fp32, the config's memory format), whatever this machine has; other
     configs train in fp32 already. ``'bf16'``: bf16 autocast also where it is emulated, and
     in configs with a plain optimiser wrapper too. ``'auto'``: the config's own choice.
 
@@ -159,7 +159,7 @@ def precision_options(config: str, precision: str) -> dict:
     """
     is_bf16 = load_config(config).optim_wrapper.get('type') == 'BF16OptimWrapper'
     if precision == 'fp32' and is_bf16:
-        return {'optim_wrapper.enabled': False, 'optim_wrapper.channels_last': False}
+        return {'optim_wrapper.enabled': False}
     if precision == 'bf16':
         return {'optim_wrapper.type': 'BF16OptimWrapper', 'optim_wrapper.enabled': True}
     return {}

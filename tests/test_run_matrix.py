@@ -309,3 +309,28 @@ def test_knn_probes_come_from_the_checkpoint(tmp_path):
     torch.save({'state_dict': {}, 'message_hub': other.state_dict()}, path)
     assert knn_probes(path) == [] and last_knn(path) is None
     assert knn_probes(str(tmp_path / 'missing.pth')) == []
+
+
+def test_precision_forces_every_run_and_names_the_output(tmp_path):
+    """--precision fp32/bf16 reaches every run's --cfg-options (only where it changes something)
+    and, without --out, the output folder; auto leaves the configs' own choice."""
+    bt = 'configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'
+    det = 'configs/faster_rcnn/faster-rcnn_r50_fpn_8xb2-adam-40e_nyu.py'  # a plain OptimWrapper
+    path = tmp_path / 'spec.yml'
+    path.write_text(yaml.safe_dump(dict(
+        name='p', pretraining=[dict(name='bt', config=bt)],
+        detection=[dict(config=det, backbone='R', detector='D', pretraining=None)],
+    )))  # fmt: skip
+    opts = {}
+    for precision in ('auto', 'fp32', 'bf16'):
+        spec = load_spec(str(path), precision=precision)
+        assert spec['out'] == 'work_dirs/p' + ('' if precision == 'auto' else f'-{precision}')
+        opts[precision] = [job['options'] for job in plan(spec)]
+    for o in opts['auto']:
+        assert not any(k.startswith('optim_wrapper.') for k in o)
+    assert opts['fp32'][0]['optim_wrapper.enabled'] is False  # the BF16OptimWrapper config
+    assert not any(k.startswith('optim_wrapper.') for k in opts['fp32'][1])  # fp32 already
+    for o in opts['bf16']:
+        assert o['optim_wrapper.type'] == 'BF16OptimWrapper' and o['optim_wrapper.enabled']
+    with pytest.raises(SystemExit, match='precision'):
+        load_spec(str(path), precision='fp16')

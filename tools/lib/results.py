@@ -16,7 +16,7 @@ RANDOM = 'none (random init)'  # the pretraining column of a randomly initialise
 
 def provenance() -> dict:
     """What a run is made from and on: ``commit`` (``HEAD``, ``+`` appended when tracked
-    files differ from it), ``date`` (UTC, ISO 8601) and ``device``
+    files other than Markdown and ``docs/`` differ from it), ``date`` (UTC, ISO 8601) and ``device``
     (``custom_modules.engine.device_name``: the CPU with its bf16 support, or the GPU)."""
     from custom_modules.engine import device_name
 
@@ -25,7 +25,7 @@ def provenance() -> dict:
         return proc.stdout.strip() if proc.returncode == 0 else ''
 
     commit = git('rev-parse', '--short=10', 'HEAD') or 'unknown'
-    if git('status', '--porcelain', '--untracked-files=no'):
+    if git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!*.md', ':!docs'):
         commit += '+'
     try:
         import torch

@@ -35,7 +35,7 @@ import os.path as osp
 import re
 from collections import defaultdict
 
-from .results import gap_stats, gaps_table, knn_table, paired_gaps, runs_table
+from .results import RANDOM, gap_stats, gaps_table, knn_table, paired_gaps, runs_table
 from .spec import ROOT, percent
 
 RECORDS = osp.join(ROOT, 'docs', 'results')
@@ -94,8 +94,9 @@ def merge(name: str, rows: list, ssl_rows: list, command: str = None, spec: str 
                                  '(made before runs recorded them): re-run it')  # fmt: skip
         replaced = {_key(r) for r in new}
         rec[kind] = [r for r in rec.get(kind, []) if _key(r) not in replaced] + new
+        # random init first, as run_matrix's tables have it
         rec[kind].sort(key=lambda r: (r['precision'], r['seed'], r.get('label_fraction') or 1,
-                                      r['run']))  # fmt: skip
+                                      r.get('pretraining') != RANDOM, r['run']))  # fmt: skip
     save(rec)
     return rec
 

@@ -114,3 +114,12 @@ def test_a_marked_table_is_rewritten_from_its_record(tmp_records, tmp_path, monk
     records.update_tables()
     assert '| 0.100 |' in doc.read_text() and records.update_tables(check=True) == []
     assert doc.read_text().startswith('text\n') and doc.read_text().endswith('end\n')
+
+
+def test_every_transcribed_table_is_shown_somewhere():
+    """A transcribed table no doc shows any more is dropped from the record (git keeps it)."""
+    shown = set()
+    for rel in records.markdown_files():
+        text = open(records.osp.join(records.ROOT, rel)).read()
+        shown |= set(re.findall(r'<!-- results transcribed id=(\S+) -->', text))
+    assert set(records.load('transcribed')['tables']) == shown

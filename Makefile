@@ -13,8 +13,9 @@ install:
 demo: install
 	@bash tools/run_demo.sh
 
+# up to 4 workers (one per core), each running whole test files (their module fixtures once)
 test: install
-	$(PY) -m pytest -q --durations=12 tests
+	$(PY) -m pytest -q -n auto --maxprocesses=4 --dist loadfile --durations=12 tests
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -19,7 +19,7 @@ def unmarked_tables(text: str) -> list:
     out, pos = [], 0
     for n, line in enumerate(text.split('\n'), 1):
         inside = any(a <= pos < b for a, b in spans)
-        if line.startswith('|') and not inside:
+        if line.lstrip().startswith('|') and not inside:  # a table in a list item too
             out.append((n, line))
         pos += len(line) + 1
     return out

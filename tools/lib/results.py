@@ -27,12 +27,9 @@ def provenance() -> dict:
     commit = git('rev-parse', '--short=10', 'HEAD') or 'unknown'
     if git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!*.md', ':!docs'):
         commit += '+'
-    try:
-        import torch
+    import torch
 
-        device = device_name('cuda' if torch.cuda.is_available() else 'cpu')
-    except ImportError:  # pragma: no cover
-        device = 'unknown'
+    device = device_name('cuda' if torch.cuda.is_available() else 'cpu')
     return dict(commit=commit, date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
                 device=device)  # fmt: skip
 
@@ -46,7 +43,16 @@ def write_provenance(work: str) -> dict:
     return info
 
 
-def run_info(work: str, checkpoint: str) -> dict:
+def _load(checkpoint: str) -> dict:
+    """The checkpoint's contents ({} when the file is missing)."""
+    if not osp.isfile(checkpoint):
+        return {}
+    from custom_modules.engine import safe_torch_load
+
+    return safe_torch_load(checkpoint, map_location='cpu')
+
+
+def run_info(work: str, ckpt: dict) -> dict:
     """How a finished run was made: ``precision`` (``'bf16'``/``'fp32'``), ``device``,
     ``commit`` and ``date``.
 
@@ -54,16 +60,17 @@ def run_info(work: str, checkpoint: str) -> dict:
     message hub (``'fp32'`` for a config with a plain optimiser wrapper); ``commit``, ``date``
     (and ``device`` where the checkpoint has none) come from ``<work>/provenance.json``. A value
     nobody recorded is None.
+
+    Args:
+        work (str): The run's work dir.
+        ckpt (dict): Its last checkpoint's contents (``{}`` when there is none).
     """
     info = dict(precision=None, device=None, commit=None, date=None)
     path = osp.join(work, 'provenance.json')
     if osp.isfile(path):
         with open(path) as f:
             info.update({k: v for k, v in json.load(f).items() if k in info})
-    if osp.isfile(checkpoint):
-        from custom_modules.engine import safe_torch_load
-
-        ckpt = safe_torch_load(checkpoint, map_location='cpu')
+    if ckpt:
         runtime = ckpt.get('message_hub', {}).get('runtime_info', {})
         if runtime.get('precision'):
             info['precision'], info['device'] = runtime['precision'], runtime.get('device')
@@ -86,12 +93,12 @@ def knn_probes(checkpoint: str) -> list:
     Returns:
         list[float]: Empty when the file is missing or its config has no probe.
     """
-    if not osp.isfile(checkpoint):
-        return []
-    from custom_modules.engine import safe_torch_load
+    return _probes(_load(checkpoint))
 
-    hub = safe_torch_load(checkpoint, map_location='cpu').get('message_hub', {})
-    scalars = hub.get('log_scalars', {})
+
+def _probes(ckpt: dict) -> list:
+    """``knn_probes`` of a loaded checkpoint."""
+    scalars = ckpt.get('message_hub', {}).get('log_scalars', {})
     history = scalars.get('knn/top1', scalars.get('train/knn_top1'))
     return [] if history is None else [float(v) for v in history.data[0]]
 
@@ -115,20 +122,22 @@ def collect(jobs: list) -> tuple:
         seconds = osp.join(work, 'train_seconds')
         minutes = round(float(open(seconds).read()) / 60, 1) if osp.isfile(seconds) else None
         if job['kind'] == 'pretraining':
-            probes = knn_probes(osp.join(ROOT, job['checkpoint']))
+            ckpt = _load(osp.join(ROOT, job['checkpoint']))  # read once: probes and run info
+            probes = _probes(ckpt)
             ssl_rows.append(dict(name=job['name'], label=job.get('label', job['name']),
                                  config=job['config'], run=osp.basename(job['work_dir']),
                                  checkpoint=job['checkpoint'],
                                  seed=job['seed'], knn_top1=probes[-1] if probes else None,
                                  knn_top1_init=probes[0] if probes else None,
                                  train_minutes=minutes,
-                                 **run_info(work, osp.join(ROOT, job['checkpoint']))))  # fmt: skip
+                                 **run_info(work, ckpt)))  # fmt: skip
             continue
         metrics = osp.join(work, 'test', 'metrics.json')
         if not osp.isfile(metrics):
             continue
         with open(metrics) as f:
             m = json.load(f)
+        ckpt = _load(osp.join(ROOT, job['checkpoint']))
         rows.append(dict(
             backbone=job.get('backbone', ''),
             pretraining=job.get('pretraining_label', RANDOM),
@@ -142,7 +151,7 @@ def collect(jobs: list) -> tuple:
             train_minutes=minutes,
             seed=job['seed'],
             label_fraction=job['label_fraction'],
-            **run_info(work, osp.join(ROOT, job['checkpoint'])),
+            **run_info(work, ckpt),
         ))  # fmt: skip
     return rows, ssl_rows
 

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_index.py [--files 512000] [--compare]
 
-Prints the time and index memory of NYUUnlabeledDataset and, with --compare, of mmpretrain's
+Prints the time and index memory of UnlabeledImageDataset and, with --compare, of mmpretrain's
 CustomDataset(with_label=False) on the same folder in the same run, and their ratio.
 """
 
@@ -23,7 +23,7 @@ def main():
     parser.add_argument('--files', type=int, default=512_000)
     parser.add_argument('--compare', action='store_true', help="also time mmpretrain's")
     args = parser.parse_args()
-    from custom_modules.datasets import NYUUnlabeledDataset
+    from custom_modules.datasets import UnlabeledImageDataset
 
     root = tempfile.mkdtemp(prefix='bench_index_')
     try:
@@ -35,11 +35,11 @@ def main():
         print(f'made {args.files} empty files in {time.perf_counter() - t:.1f} s')
         os.system('sync')
         t = time.perf_counter()
-        ds = NYUUnlabeledDataset(data_root=root)
+        ds = UnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
         ours = time.perf_counter() - t
         mem = ds.names.nbytes
         print(
-            f'NYUUnlabeledDataset: {len(ds)} images indexed in {ours:.2f} s, '
+            f'UnlabeledImageDataset: {len(ds)} images indexed in {ours:.2f} s, '
             f'index {mem / 2**20:.1f} MiB (copied to each worker: {mem / 2**20:.1f} MiB)'
         )
         if args.compare:

@@ -19,7 +19,7 @@ one image made into two views:
   (``SSLAugmentDataPreprocessor``), timed separately on a batch of all the samples on the CPU
   (on a GPU it runs there, and costs the workers nothing);
 * packed: the device-side workers reading the images from their packed, already-decoded copy
-  (``tools/pack_unlabeled.py``; the config's ``packed_dataset``: ``PackedNYUUnlabeledDataset``
+  (``tools/pack_unlabeled.py``; the config's ``packed_dataset``: ``PackedUnlabeledImageDataset``
   + the same two ``SSLCropFlip``), no decode at all; the pack is made from the PNGs first, and
   ``pack read`` is that dataset alone (one image copied out of the memory map);
 * exact (with ``--exact``): ours with ``pixel_exact=True`` (Pillow resize, blur and hue: the
@@ -80,11 +80,11 @@ def make_pngs(folder, n, width, height):
 def build(name, cfg, folder, paths):
     """A function of a sample's index that runs pipeline ``name`` on it."""
     if name in ('packed', 'packread'):
-        from custom_modules.datasets import PackedNYUUnlabeledDataset
+        from custom_modules.datasets import PackedUnlabeledImageDataset
 
         pipeline = cfg.packed_dataset.pipeline if name == 'packed' else []
-        return PackedNYUUnlabeledDataset(
-            data_root=folder, pipeline=copy.deepcopy(pipeline)
+        return PackedUnlabeledImageDataset(
+            data_root=folder, data_prefix='unlabeled', pipeline=copy.deepcopy(pipeline)
         ).prepare_data
     pipeline = build_png(name, cfg)
     return lambda i: pipeline(dict(img_path=paths[i]))
@@ -152,7 +152,7 @@ def main():
     from mmengine.registry import init_default_scope
 
     import custom_modules  # noqa: F401
-    from custom_modules.datasets import list_unlabeled, write_pack
+    from custom_modules.datasets import list_images, write_pack
 
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(CFG)
@@ -163,7 +163,7 @@ def main():
         n = len(paths)
         size = sum(os.path.getsize(p) for p in paths) / n / 1024
         print(f'{n} PNGs of {width}x{height} ({size:.0f} KiB each), 224 px, 1 thread')
-        packed = write_pack(img_dir, list_unlabeled(img_dir), img_dir + '.packed', workers=1)
+        packed = write_pack(img_dir, list_images(img_dir), img_dir + '.packed', workers=1)
         print(f'packed: {packed["pixel_bytes"] / n / 1024:.0f} KiB an image '
               f'({packed["pixel_bytes"] / packed["source_bytes"]:.1f}x the PNGs)')  # fmt: skip
         names = ('mmpretrain', 'checked', 'ours', 'device', 'packed', 'decode', 'packread')
@@ -182,7 +182,7 @@ def main():
         pre = time_preprocessor(cfg, pipes['device'], n, args.rounds)
     rows = [
         ('PNG decode alone (LoadImageChecked, spng)', 'decode'),
-        ('pack read alone (PackedNYUUnlabeledDataset)', 'packread'),
+        ('pack read alone (PackedUnlabeledImageDataset)', 'packread'),
         ('mmpretrain default (LoadImageFromFile + views)', 'mmpretrain'),
         ('LoadImageChecked + mmpretrain views', 'checked'),
         ('ours (spng + FastSSLView)', 'ours'),

@@ -13,7 +13,7 @@ from custom_modules.datasets import (
     NYU_CLASSES,
     DatasetError,
     NYUDetDataset,
-    NYUUnlabeledDataset,
+    UnlabeledImageDataset,
     read_image,
 )
 from custom_modules.transforms import LoadImageChecked
@@ -239,7 +239,9 @@ def test_unlabeled_dataset_indexes_in_id_order(tmp_path):
     d.mkdir()
     for name in ['10.PNG', '2.PNG', '1.png', 'notes.txt', '33.JPEG']:
         (d / name).write_bytes(b'')
-    ds = NYUUnlabeledDataset(data_root=str(tmp_path), split='train', with_label=False)
+    ds = UnlabeledImageDataset(
+        data_root=str(tmp_path), data_prefix='unlabeled', split='train', with_label=False
+    )
     assert len(ds) == 4
     assert [osp.basename(ds.get_data_info(i)['img_path']) for i in range(4)] == [
         '1.png',
@@ -247,10 +249,13 @@ def test_unlabeled_dataset_indexes_in_id_order(tmp_path):
         '10.PNG',
         '33.JPEG',
     ]
-    assert len(NYUUnlabeledDataset(data_root=str(tmp_path), max_images=2)) == 2
+    assert (
+        len(UnlabeledImageDataset(data_root=str(tmp_path), data_prefix='unlabeled', max_images=2))
+        == 2
+    )
 
     def names(**kw):
-        ds = NYUUnlabeledDataset(data_root=str(tmp_path), **kw)
+        ds = UnlabeledImageDataset(data_root=str(tmp_path), data_prefix='unlabeled', **kw)
         return [osp.basename(ds.get_data_info(i)['img_path']) for i in range(len(ds))]
 
     # mmengine's indices: an int takes the first (negative: the last) N, a list those
@@ -258,7 +263,7 @@ def test_unlabeled_dataset_indexes_in_id_order(tmp_path):
     assert names(indices=-1) == ['33.JPEG']
     assert names(indices=[3, 0]) == ['33.JPEG', '1.png']
     with pytest.raises(FileNotFoundError, match='data_root'):
-        NYUUnlabeledDataset(data_root=str(tmp_path / 'nope'))
+        UnlabeledImageDataset(data_root=str(tmp_path / 'nope'), data_prefix='unlabeled')
 
 
 def test_unlabeled_dataset_large_folder(tmp_path):
@@ -268,13 +273,15 @@ def test_unlabeled_dataset_large_folder(tmp_path):
     d.mkdir()
     for i in range(1000):
         (d / f'{i}.PNG').touch()
-    ds = NYUUnlabeledDataset(data_root=str(tmp_path))
+    ds = UnlabeledImageDataset(data_root=str(tmp_path), data_prefix='unlabeled')
     assert len(ds) == 1000 and ds.names.nbytes <= 1000 * len('999.PNG')
     assert ds.get_data_info(345)['img_path'].endswith('/345.PNG')
 
 
 def test_unlabeled_dataset_pipeline_loads_images(demo_root):
-    ds = NYUUnlabeledDataset(data_root=demo_root, pipeline=[dict(type='LoadImageChecked')])
+    ds = UnlabeledImageDataset(
+        data_root=demo_root, data_prefix='unlabeled', pipeline=[dict(type='LoadImageChecked')]
+    )
     assert len(ds) == 6
     assert ds[0]['img'].ndim == 3
 

@@ -1,4 +1,4 @@
-"""The packed unlabeled images (tools/pack_unlabeled.py, PackedNYUUnlabeledDataset): the PNGs'
+"""The packed unlabeled images (tools/pack_unlabeled.py, PackedUnlabeledImageDataset): the PNGs'
 pixels bit for bit, --max-side, a stale pack refused with the command that re-packs, two
 dataloader workers reading the memory map, and the config switch."""
 
@@ -16,10 +16,10 @@ from mmengine.dataset import Compose
 from PIL import Image
 
 from custom_modules.datasets import (
-    NYUUnlabeledDataset,
-    PackedNYUUnlabeledDataset,
+    PackedUnlabeledImageDataset,
     PackError,
-    list_unlabeled,
+    UnlabeledImageDataset,
+    list_images,
     write_pack,
 )
 from custom_modules.datasets.packed import index_path
@@ -46,7 +46,7 @@ def root(tmp_path):
 
 def decoded(root, decoder):
     """Each image's LoadImageChecked results (None for the bad one), in the dataset's order."""
-    ds = NYUUnlabeledDataset(data_root=root)
+    ds = UnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
     load = Compose([dict(type='LoadImageChecked', png_decoder=decoder)])
     return [load(ds.get_data_info(i)) for i in range(len(ds))]
 
@@ -54,11 +54,11 @@ def decoded(root, decoder):
 def test_pack_is_the_decoded_pixels(root, capsys):
     from tools.pack_unlabeled import main
 
-    assert main([root, '--workers', '2']) == 0
+    assert main([osp.join(root, 'unlabeled'), '--workers', '2']) == 0
     out = capsys.readouterr().out
     assert f'packed 6 images of {root}/unlabeled (full size) into {root}/unlabeled.packed' in out
     assert '2 images converted' in out and '1 images did not decode' in out and '5.PNG' in out
-    ds = PackedNYUUnlabeledDataset(data_root=root)
+    ds = PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
     assert len(ds) == 6
     for spng, pillow, i in zip(decoded(root, 'spng'), decoded(root, 'pillow'), range(6)):
         got = ds.prepare_data(i)
@@ -80,9 +80,9 @@ def test_pack_is_the_decoded_pixels(root, capsys):
 def test_max_side_shrinks_the_longer_side(root):
     img_dir = osp.join(root, 'unlabeled')
     pack = osp.join(root, 'small.packed')
-    report = write_pack(img_dir, list_unlabeled(img_dir), pack, max_side=32, workers=1)
+    report = write_pack(img_dir, list_images(img_dir), pack, max_side=32, workers=1)
     assert report['pixel_bytes'] == (24 * 32 + 32 * 13 + 24 * 24 + 32 * 32 + 16 * 28) * 3
-    ds = PackedNYUUnlabeledDataset(data_root=root, pack='small.packed')
+    ds = PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled', pack='small.packed')
     full = decoded(root, 'spng')
     for i, ref in enumerate(full):
         if ref is None:
@@ -97,52 +97,52 @@ def test_max_side_shrinks_the_longer_side(root):
     # a stale small pack names its own re-pack command
     os.remove(osp.join(img_dir, '3.PNG'))
     with pytest.raises(PackError, match=f'--out {root}/small.packed --max-side 32'):
-        PackedNYUUnlabeledDataset(data_root=root, pack='small.packed')
+        PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled', pack='small.packed')
 
 
 def test_a_stale_pack_is_refused(root):
     img_dir = osp.join(root, 'unlabeled')
     pack = osp.join(root, 'unlabeled.packed')
-    repack = f're-pack with: python tools/pack_unlabeled.py {root}$'
-    with pytest.raises(PackError, match=f'no packed images at {pack}.*pack_unlabeled.py {root}'):
-        PackedNYUUnlabeledDataset(data_root=root)
-    write_pack(img_dir, list_unlabeled(img_dir), pack, workers=1)
-    PackedNYUUnlabeledDataset(data_root=root, indices=[3, 0])  # fresh
+    repack = f're-pack with: python tools/pack_unlabeled.py {img_dir}$'
+    with pytest.raises(PackError, match=f'no packed images at {pack}.*pack_unlabeled.py {img_dir}'):
+        PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
+    write_pack(img_dir, list_images(img_dir), pack, workers=1)
+    PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled', indices=[3, 0])  # fresh
     Image.new('RGB', (8, 8)).save(osp.join(img_dir, '11.PNG'))
     with pytest.raises(
         PackError, match=f'stale: 1 image added \\(11.PNG\\) in {img_dir}.*{repack}'
     ):
-        PackedNYUUnlabeledDataset(data_root=root)
+        PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
     os.remove(osp.join(img_dir, '11.PNG'))
     os.remove(osp.join(img_dir, '2.PNG'))
     os.remove(osp.join(img_dir, '3.PNG'))
     with pytest.raises(PackError, match='stale: 2 images removed \\(2.PNG, 3.PNG\\)'):
-        PackedNYUUnlabeledDataset(data_root=root)
-    write_pack(img_dir, list_unlabeled(img_dir), pack, workers=1)
+        PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
+    write_pack(img_dir, list_images(img_dir), pack, workers=1)
     path = osp.join(img_dir, '1.PNG')
     st = os.stat(path)
     Image.new('RGB', (40, 30)).save(path)  # same name, new pixels
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1000))
     with pytest.raises(PackError, match=f'stale: 1 image changed \\(1.PNG\\).*{repack}'):
-        PackedNYUUnlabeledDataset(data_root=root)
-    write_pack(img_dir, list_unlabeled(img_dir), pack, workers=1)
+        PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
+    write_pack(img_dir, list_images(img_dir), pack, workers=1)
     with open(pack, 'r+b') as f:  # an incomplete pixel file
         f.truncate(100)
     with pytest.raises(PackError, match='an incomplete or mismatched pack'):
-        PackedNYUUnlabeledDataset(data_root=root)
+        PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
     assert osp.exists(index_path(pack))
 
 
 def test_two_workers_and_the_config_switch(root, tmp_path):
     img_dir = osp.join(root, 'unlabeled')
-    write_pack(img_dir, list_unlabeled(img_dir), osp.join(root, 'unlabeled.packed'), workers=1)
+    write_pack(img_dir, list_images(img_dir), osp.join(root, 'unlabeled.packed'), workers=1)
     leaf = tmp_path / 'leaf.py'
     leaf.write_text(f'_base_ = {BASE!r}\ntrain_dataloader = dict(dataset=_base_.packed_dataset)\n')
     cfg = Config.fromfile(str(leaf))
     loader_cfg = cfg.train_dataloader
-    assert loader_cfg.dataset.type == 'PackedNYUUnlabeledDataset'
+    assert loader_cfg.dataset.type == 'PackedUnlabeledImageDataset'
     assert loader_cfg.dataset.pipeline == cfg.train_pipeline[1:]  # the loader left out
-    assert Config.fromfile(BASE).train_dataloader.dataset.type == 'NYUUnlabeledDataset'  # default
+    assert Config.fromfile(BASE).train_dataloader.dataset.type == 'UnlabeledImageDataset'  # default
     loader_cfg.update(batch_size=3, num_workers=2, persistent_workers=False)
     loader_cfg.dataset.data_root = root  # as --data-root sets it
     from mmengine.registry import init_default_scope
@@ -157,7 +157,7 @@ def test_two_workers_and_the_config_switch(root, tmp_path):
         assert batch['inputs'][0].dtype == torch.uint8
     assert loader.dataset.images._pixels is None  # the map was opened in the workers only
     # the workers' pixels are the PNGs'
-    ds = PackedNYUUnlabeledDataset(data_root=root)
+    ds = PackedUnlabeledImageDataset(data_root=root, data_prefix='unlabeled')
     raw = torch.utils.data.DataLoader(ds, num_workers=2, collate_fn=lambda b: b[0])
     want = {r['img_path']: r['img'] for r in decoded(root, 'pillow') if r is not None}
     got = {r['img_path']: r['img'] for r in raw if r is not None}

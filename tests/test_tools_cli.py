@@ -149,7 +149,7 @@ def test_missing_data_lists_every_missing_folder(tmp_path):
     set_data_root(cfg, str(root))
     lines = missing_data(cfg, ['train'])
     assert len(lines) == 3
-    assert lines[0].startswith('train_dataloader.dataset (NYUUnlabeledDataset) reads ')
+    assert lines[0].startswith('train_dataloader.dataset (UnlabeledImageDataset) reads ')
     assert f'{root}/unlabeled, which does not exist' in lines[0]
     assert lines[1].startswith('custom_hooks.1 (KNNProbeHook) reads data_root=')
     assert '--data-root' in lines[2]

@@ -15,12 +15,12 @@ import numpy as np
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from custom_modules.datasets.image_folder import scan_dir, sort_key  # noqa: E402
 from custom_modules.datasets.image_io import (  # noqa: E402
     IMAGE_EXTENSIONS,
     ImageReadError,
     read_image,
 )
-from custom_modules.datasets.nyu_labels import scan_dir, sort_key  # noqa: E402
 
 
 def mean_std(paths, progress=True):

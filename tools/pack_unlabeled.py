@@ -1,12 +1,13 @@
 """Decode every unlabeled image once into a packed file that training reads without decoding.
 
-    python tools/pack_unlabeled.py DATA_ROOT [--out FILE] [--max-side N] [--workers 2]
+    python tools/pack_unlabeled.py IMAGE_DIR [--out FILE] [--max-side N] [--workers 2]
 
-Packs ``DATA_ROOT/unlabeled`` (the images ``NYUUnlabeledDataset`` indexes, in its order) into
-``DATA_ROOT/unlabeled.packed`` (raw uint8 BGR pixels, memory-mapped by the dataloader workers)
-and ``DATA_ROOT/unlabeled.packed.idx.npz`` (offsets, sizes, names, and each file's size and
+Packs every image under ``IMAGE_DIR`` (any folder tree: the images ``UnlabeledImageDataset``
+indexes, in its order; ``data/demo/unlabeled`` for the demo) into ``IMAGE_DIR.packed`` (raw
+uint8 BGR pixels, memory-mapped by the dataloader workers) and ``IMAGE_DIR.packed.idx.npz``
+(offsets, sizes, names, and each file's size and
 mtime, so that a stale pack is refused): the format is in ``custom_modules/datasets/packed.py``.
-A config reads it with ``PackedNYUUnlabeledDataset`` (the switch ``packed_dataset`` of
+A config reads it with ``PackedUnlabeledImageDataset`` (the switch ``packed_dataset`` of
 ``configs/_base_/datasets/nyu_unlabeled_2view.py``).
 
 Disk: lossless by default, ``H*W*3`` bytes an image (549 KiB for 500x375, about twice its PNG;
@@ -22,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.datasets import list_unlabeled, write_pack  # noqa: E402
+from custom_modules.datasets import list_images, write_pack  # noqa: E402
 
 
 def human(n: float) -> str:
@@ -35,8 +36,8 @@ def human(n: float) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root', help='the data set root, holding unlabeled/')
-    parser.add_argument('--out', help='pixel file (default DATA_ROOT/unlabeled.packed)')
+    parser.add_argument('img_dir', help="the unlabeled images' folder (searched recursively)")
+    parser.add_argument('--out', help='pixel file (default IMAGE_DIR.packed)')
     parser.add_argument(
         '--max-side',
         type=int,
@@ -45,12 +46,12 @@ def main(argv=None):
     )
     parser.add_argument('--workers', type=int, default=2, help='processes decoding images')
     args = parser.parse_args(argv)
-    img_dir = osp.join(args.data_root, 'unlabeled')
+    img_dir = args.img_dir.rstrip('/') or '/'
     if not osp.isdir(img_dir):
         parser.error(f'{img_dir} is not a folder')
     if args.max_side < 0:
         parser.error('--max-side must be positive (0: off)')
-    names = list_unlabeled(img_dir)
+    names = list_images(img_dir)
     if not len(names):
         parser.error(f'no images in {img_dir}')
     out = args.out or img_dir + '.packed'

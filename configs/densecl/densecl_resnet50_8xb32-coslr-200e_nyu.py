@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/nyu_runtime.py',
 ]
 
-dataset_type = 'NYUUnlabeledDataset'
+dataset_type = 'UnlabeledImageDataset'
 data_root = 'data/nyu/'
 data_preprocessor = dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735])
 train_pipeline = _base_.train_pipeline

@@ -10,7 +10,7 @@ _base_ = ['mmdet::detr/detr_r50_8xb2-150e_coco.py', '../_base_/nyu_runtime.py']
 
 ssl_work_dir = 'work_dirs/barlowtwins_resnet50_8xb64-coslr-150e_nyu'
 data_root = 'data/nyu/'
-dataset_type = 'NYUUnlabeledDataset'
+dataset_type = 'UnlabeledImageDataset'
 num_patches = 10  # the paper's M
 patch_size = 128  # crops resized to 128 x 128, as in the paper
 

@@ -1,9 +1,11 @@
 from .classes import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
+from .image_folder import list_images, read_list_file
 from .image_io import ImageReadError, read_image
-from .nyu_labeled import DatasetError, NYUDetDataset, describe_problems, index_split
-from .nyu_labels import Problem, parse_label_file
-from .nyu_unlabeled import NYUUnlabeledDataset, PackedNYUUnlabeledDataset, list_unlabeled
+from .nyu_labeled import NYUDetDataset, index_split
+from .nyu_labels import parse_label_file
 from .packed import PackedImages, PackError, write_pack
+from .problems import DatasetError, Problem, describe_problems
+from .unlabeled import PackedUnlabeledImageDataset, UnlabeledImageDataset
 
 __all__ = [
     'DEMO_CLASSES',
@@ -17,9 +19,10 @@ __all__ = [
     'NYUDetDataset',
     'index_split',
     'describe_problems',
-    'NYUUnlabeledDataset',
-    'PackedNYUUnlabeledDataset',
-    'list_unlabeled',
+    'UnlabeledImageDataset',
+    'PackedUnlabeledImageDataset',
+    'list_images',
+    'read_list_file',
     'PackedImages',
     'PackError',
     'write_pack',

@@ -10,26 +10,10 @@ from mmengine.logging import print_log
 
 from ..progress import progress
 from .classes import NYU_CLASSES
+from .image_folder import scan_dir, sort_key
 from .image_io import IMAGE_EXTENSIONS
-from .nyu_labels import LABEL_EXTENSIONS, Problem, parse_label_file, scan_dir, sort_key
-
-
-class DatasetError(ValueError):
-    """A dataset that cannot be used as it is; the message lists every bad file."""
-
-
-def describe_problems(problems: List[Problem], limit: int = 20) -> str:
-    """Problems grouped by kind, each kind with a count and up to ``limit`` files."""
-    by_kind = {}
-    for p in problems:
-        by_kind.setdefault(p.kind, []).append(p)
-    lines = []
-    for kind, items in sorted(by_kind.items()):
-        lines.append(f'  {kind}: {len(items)} file(s)')
-        lines += [f'    {p}' for p in items[:limit]]
-        if len(items) > limit:
-            lines.append(f'    ... and {len(items) - limit} more')
-    return '\n'.join(lines)
+from .nyu_labels import LABEL_EXTENSIONS, parse_label_file
+from .problems import DatasetError, Problem, describe_problems
 
 
 def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):

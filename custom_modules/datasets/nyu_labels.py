@@ -1,41 +1,19 @@
-"""The NYU layout's files: folder scans in id order and label YAMLs, read and repaired.
+"""The NYU layout's label YAMLs, read and repaired.
 
 Shared by the datasets and ``tools/check_dataset.py`` so that every consumer reports a bad file
 the same way (:class:`Problem`).
 """
 
-import os
-import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List
 
 import numpy as np
 import yaml
 
+from .problems import Problem
+
 LABEL_EXTENSIONS = ('.yml', '.yaml')
 _YAML_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
-
-
-@dataclass
-class Problem:
-    """One problem found in one file.
-
-    Args:
-        path (str): The file the problem is in.
-        kind (str): A short machine-readable name, e.g. ``'unknown_class'``.
-        message (str): What is wrong, for a person.
-        fatal (bool): True when the file cannot be used as it is (the dataset refuses or
-            skips it); False when it was repaired (a box clipped or dropped, an image
-            converted) and training can go on.
-    """
-
-    path: str
-    kind: str
-    message: str
-    fatal: bool
-
-    def __str__(self) -> str:
-        return f'{self.path}: {self.message}'
 
 
 @dataclass
@@ -59,33 +37,6 @@ class LabelRecord:
     @property
     def fatal(self) -> bool:
         return any(p.fatal for p in self.problems)
-
-
-def file_id(name: str) -> Optional[int]:
-    """The integer id in a file name such as ``'00042.JPEG'``, or None."""
-    stem = osp.splitext(osp.basename(name))[0]
-    return int(stem) if stem.isdigit() else None
-
-
-def scan_dir(path: str, extensions: Sequence[str]) -> Dict[str, str]:
-    """Map each file's stem to its name, for files in ``path`` with one of ``extensions``.
-
-    ``os.scandir`` reads names without a ``stat`` per file, which keeps a 512K-file folder
-    to seconds.
-    """
-    out = {}
-    with os.scandir(path) as it:
-        for entry in it:
-            name = entry.name
-            dot = name.rfind('.')
-            if dot > 0 and name[dot:].lower() in extensions:
-                out[name[:dot]] = name
-    return out
-
-
-def sort_key(stem: str):
-    """Numeric ids in numeric order, other names after them, alphabetically."""
-    return (0, int(stem), '') if stem.isdigit() else (1, 0, stem)
 
 
 def parse_label_file(path: str, cat2label: Dict[str, int]) -> LabelRecord:

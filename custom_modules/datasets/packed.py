@@ -1,5 +1,5 @@
 """A packed, already-decoded copy of an image folder, so that training reads pixels instead of
-decoding PNGs (``tools/pack_unlabeled.py`` writes it, ``PackedNYUUnlabeledDataset`` reads it).
+decoding PNGs (``tools/pack_unlabeled.py`` writes it, ``PackedUnlabeledImageDataset`` reads it).
 
 The format, two files:
 

@@ -166,12 +166,12 @@ def config_targets(cfg, splits: Sequence[str] = ('train', 'val', 'test')) -> lis
     Returns:
         list[tuple]: ``('labeled', img_dir, ann_dir, classes)`` for an ``NYUDetDataset`` (any
         dataset with ``img`` and ``ann`` prefixes), ``('unlabeled', img_dir, extensions)`` for
-        an ``NYUUnlabeledDataset``; each once.
+        an ``UnlabeledImageDataset``; each once.
     """
     seen = []
     for _, ds in datasets(cfg, splits):
         root, prefix = ds.get('data_root') or '', ds.get('data_prefix')
-        if ds.get('type', '').endswith('NYUUnlabeledDataset'):
+        if ds.get('type', '').endswith('UnlabeledImageDataset'):
             folder = prefix.get('img_path') if isinstance(prefix, dict) else prefix
             target = ('unlabeled', osp.join(root, folder or 'unlabeled'),
                       tuple(ds.get('extensions', IMAGE_EXTENSIONS)))  # fmt: skip

@@ -164,14 +164,14 @@ def option_args(opts: dict) -> List[str]:
 
 def one_batch(cfg, val_images: int) -> int:
     """Limit the training set of ``cfg`` to one batch and its validation set to
-    ``val_images`` (in place): ``max_images`` of ``NYUUnlabeledDataset``, ``indices`` of the
+    ``val_images`` (in place): ``max_images`` of ``UnlabeledImageDataset``, ``indices`` of the
     others. Returns the batch size."""
     from .config import datasets
 
     n = cfg.train_dataloader.batch_size
     for split, count in (('train', n), ('val', val_images), ('test', val_images)):
         for _, ds in datasets(cfg, [split]):
-            if ds.get('type') == 'NYUUnlabeledDataset':
+            if ds.get('type') == 'UnlabeledImageDataset':
                 ds['max_images'] = count
             else:
                 ds['indices'] = count

@@ -60,7 +60,7 @@ semi_unsup_pipeline = [
     ),  # fmt: skip
 ]
 
-semi_unlabeled_dataset = dict(type='NYUUnlabeledDataset', data_root='data/nyu/',
+semi_unlabeled_dataset = dict(type='UnlabeledImageDataset', data_root='data/nyu/',
                               data_prefix='unlabeled', pipeline=semi_unsup_pipeline)  # fmt: skip
 # 1 labeled : 4 unlabeled images per batch of 5, mmdet's ratio. The sampler draws from each
 # source without end (an iteration-based loop); the labeled source's own order is that of its

@@ -2,7 +2,7 @@
 # mmpretrain's BYOL / Barlow Twins augmentations with the report's changes.
 _base_ = 'mmpretrain::_base_/datasets/imagenet_bs32_byol.py'
 
-dataset_type = 'NYUUnlabeledDataset'
+dataset_type = 'UnlabeledImageDataset'
 data_root = 'data/nyu/'
 
 # RandomResizedCrop keeps 40-100% of the image instead of 8-100%: the report's change, for
@@ -84,11 +84,11 @@ train_dataloader = dict(
 # ---- the same images from their packed copy (optional) -------------------------------------
 # The workers read decoded pixels from a memory-mapped file instead of decoding each PNG (the
 # decode is most of their CPU time: docs/performance.md). Pack once, lossless, H*W*3 bytes an
-# image on disk (~twice the PNGs), with  python tools/pack_unlabeled.py DATA_ROOT  and switch a
+# image on disk (~twice the PNGs), with  python tools/pack_unlabeled.py DATA_ROOT/unlabeled  and switch a
 # leaf with  train_dataloader = dict(dataset=_base_.packed_dataset). The dataset gives each
 # sample what LoadImageChecked adds (the same pixels), so its pipeline starts after the loader;
 # it refuses a pack older than the folder's images.
-packed_dataset = dict(type='PackedNYUUnlabeledDataset', pipeline=train_pipeline[1:])
+packed_dataset = dict(type='PackedUnlabeledImageDataset', pipeline=train_pipeline[1:])
 
 # ---- the embedded demo data (tools/make_demo_data.py), for the demo-scale primitives --------
 # The demo keeps the CPU views (every demo number was measured with them): its primitives set

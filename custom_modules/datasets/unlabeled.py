@@ -1,4 +1,5 @@
-"""The NYU unlabeled layout (``<root>/unlabeled/<id>.PNG``) as an mmpretrain and mmdet dataset."""
+"""Unlabeled images, every image file under a folder (or listed in a file), as an mmpretrain and
+mmdet dataset."""
 
 import os
 import os.path as osp
@@ -10,35 +11,37 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
+from .image_folder import list_images, read_list_file
 from .image_io import IMAGE_EXTENSIONS
-from .nyu_labels import scan_dir, sort_key
 from .packed import PackedImages, PackError
 
 
-def list_unlabeled(img_dir: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> np.ndarray:
-    """The image files of ``img_dir`` as :class:`NYUUnlabeledDataset` indexes them: names
-    (bytes) with one of ``extensions`` (lower case), one per stem, numeric ids in numeric order
-    and other names after them."""
-    found = scan_dir(img_dir, tuple(e.lower() for e in extensions))
-    return np.array([found[s].encode() for s in sorted(found, key=sort_key)], dtype=bytes)
-
-
 @DATASETS.register_module()
-class NYUUnlabeledDataset(BaseDataset):
-    """Every image in one folder, without labels, for self-supervised pretraining.
+class UnlabeledImageDataset(BaseDataset):
+    """Every image under one folder, without labels, for self-supervised pretraining.
 
-    The index is a single NumPy byte-string array of file names (one ``os.scandir``, no
+    The folder is walked recursively (``train/n01440764/x.JPEG``; symbolic links followed, each
+    real folder once, folders starting with a dot skipped), taking the files whose extension is
+    one of ``extensions`` in any case, in a stable order (``image_folder.py``: folder by folder,
+    numeric names in numeric order, so a flat folder of ``<id>.PNG`` is read in id order); or,
+    with ``ann_file``, the images a text file lists, in its order. Unreadable files are skipped
+    as they load (``LoadImageChecked(on_error='skip')``) and named, with files sharing a stem,
+    by ``tools/check_dataset.py``.
+
+    The index is a single NumPy byte-string array of relative paths (``os.scandir``, no
     ``stat`` per file, no per-image dict), so 512K files index in about a second and cost a
     few MB per dataloader worker (see ``benchmarks/bench_index.py``).
 
     Args:
         data_root (str): Root of the data set.
         data_prefix (str | dict): Image folder relative to ``data_root``, as a string or
-            ``dict(img_path=...)``. Defaults to ``'unlabeled'``.
+            ``dict(img_path=...)``. Defaults to ``data_root`` itself.
+        ann_file (str): Optional list file (relative to ``data_root`` unless absolute), one
+            image path per line relative to the image folder; ``#`` lines are comments.
         extensions (Sequence[str]): File extensions to take (case-insensitive).
         pipeline (Sequence): Transforms; the first usually loads ``img_path``.
-        max_images (int, optional): Keep only the first N images (by id), e.g. for a
-            quick run on a large folder.
+        max_images (int, optional): Keep only the first N images (in the order above), e.g.
+            for a quick run on a large folder.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`. ``split`` and
             ``with_label`` (passed by mmpretrain's dataset configs) are accepted and
             ignored.
@@ -49,7 +52,8 @@ class NYUUnlabeledDataset(BaseDataset):
     def __init__(
         self,
         data_root: str = '',
-        data_prefix='unlabeled',
+        data_prefix='',
+        ann_file: str = '',
         extensions: Sequence[str] = IMAGE_EXTENSIONS,
         pipeline: Sequence = (),
         max_images: Optional[int] = None,
@@ -65,6 +69,7 @@ class NYUUnlabeledDataset(BaseDataset):
         super().__init__(
             data_root=data_root,
             data_prefix=data_prefix,
+            ann_file=ann_file,
             pipeline=pipeline,
             serialize_data=False,
             **kwargs,
@@ -72,7 +77,7 @@ class NYUUnlabeledDataset(BaseDataset):
 
     @property
     def img_dir(self) -> str:
-        return self.data_prefix['img_path']
+        return self.data_prefix['img_path'] or self.data_root
 
     def full_init(self):
         if self._fully_initialized:
@@ -82,20 +87,25 @@ class NYUUnlabeledDataset(BaseDataset):
         self._fully_initialized = True
 
     def _index_folder(self) -> np.ndarray:
-        """Every image file name of the folder (bytes), in id order."""
+        """Every image's path relative to the folder (bytes), in the dataset's order."""
         if not osp.isdir(self.img_dir):
             raise FileNotFoundError(
                 f'{self.img_dir} does not exist: the unlabeled images of the train_dataloader '
                 f'dataset (data_root={self.data_root!r}). Move every dataloader and hook with '
                 f'--data-root DIR (tools/train.py), or set train_dataloader.dataset.data_root'
             )
-        names = list_unlabeled(self.img_dir, self.extensions)
+        if self.ann_file:
+            names = read_list_file(self.ann_file)
+            if not len(names):
+                raise FileNotFoundError(f'{self.ann_file} lists no image')
+            return names
+        names = list_images(self.img_dir, self.extensions)
         if not len(names):
-            raise FileNotFoundError(f'no {self.extensions} images in {self.img_dir}')
+            raise FileNotFoundError(f'no {self.extensions} images in or under {self.img_dir}')
         return names
 
     def _selection(self, n: int) -> np.ndarray:
-        """The positions (in the folder's id order) of the images kept: the first
+        """The positions (in the dataset's order) of the images kept: the first
         ``max_images``, then mmengine's ``indices``."""
         rows = np.arange(n)[: self.max_images]
         if not len(rows):
@@ -108,7 +118,7 @@ class NYUUnlabeledDataset(BaseDataset):
         return rows
 
     def load_data_list(self):
-        raise NotImplementedError('NYUUnlabeledDataset keeps its index in self.names')
+        raise NotImplementedError('UnlabeledImageDataset keeps its index in self.names')
 
     def __len__(self) -> int:
         if not self._fully_initialized:
@@ -121,8 +131,8 @@ class NYUUnlabeledDataset(BaseDataset):
 
 
 @DATASETS.register_module()
-class PackedNYUUnlabeledDataset(NYUUnlabeledDataset):
-    """:class:`NYUUnlabeledDataset` read from its packed, already-decoded copy
+class PackedUnlabeledImageDataset(UnlabeledImageDataset):
+    """:class:`UnlabeledImageDataset` read from its packed, already-decoded copy
     (``tools/pack_unlabeled.py``): the same images in the same order, whose pixels come from
     a memory-mapped file instead of a PNG decode (``custom_modules/datasets/packed.py``).
 
@@ -138,7 +148,7 @@ class PackedNYUUnlabeledDataset(NYUUnlabeledDataset):
     Args:
         pack (str, optional): The pixel file, relative to ``data_root`` unless absolute.
             Defaults to ``<data_root>/<data_prefix>.packed`` (``unlabeled.packed``).
-        **kwargs: :class:`NYUUnlabeledDataset`'s arguments.
+        **kwargs: :class:`UnlabeledImageDataset`'s arguments.
     """
 
     def __init__(self, pack: Optional[str] = None, **kwargs):
@@ -155,7 +165,7 @@ class PackedNYUUnlabeledDataset(NYUUnlabeledDataset):
     def repack_command(self, max_side: int = 0) -> str:
         """The command that packs this dataset's folder into :attr:`pack_file` again."""
         img_dir = self.img_dir.rstrip('/')
-        cmd = f'python tools/pack_unlabeled.py {osp.dirname(img_dir) or "."}'
+        cmd = f'python tools/pack_unlabeled.py {img_dir or "."}'
         if osp.abspath(self.pack_file) != osp.abspath(img_dir + '.packed'):
             cmd += f' --out {self.pack_file}'
         return cmd + (f' --max-side {max_side}' if max_side else '')
@@ -200,5 +210,6 @@ class PackedNYUUnlabeledDataset(NYUUnlabeledDataset):
 
 # The same folder of images for mmdet configs (UP-DETR pretraining, whose targets come from
 # the RandomQueryPatches transform).
-MMDET_DATASETS.register_module(name='NYUUnlabeledDataset', module=NYUUnlabeledDataset)
-MMDET_DATASETS.register_module(name='PackedNYUUnlabeledDataset', module=PackedNYUUnlabeledDataset)
+MMDET_DATASETS.register_module(name='UnlabeledImageDataset', module=UnlabeledImageDataset)
+MMDET_DATASETS.register_module(name='PackedUnlabeledImageDataset',
+                               module=PackedUnlabeledImageDataset)  # fmt: skip

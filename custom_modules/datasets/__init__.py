@@ -1,7 +1,8 @@
 from .classes import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
+from .coco import CheckedCocoDataset, read_coco
 from .image_folder import list_images, read_list_file
 from .image_io import ImageReadError, read_image
-from .nyu_labeled import NYUDetDataset, index_split
+from .nyu_labeled import NYUDetDataset, index_split, nyu_layout_datasets
 from .nyu_labels import parse_label_file
 from .packed import PackedImages, PackError, write_pack
 from .problems import DatasetError, Problem, describe_problems
@@ -26,4 +27,7 @@ __all__ = [
     'PackedImages',
     'PackError',
     'write_pack',
+    'CheckedCocoDataset',
+    'read_coco',
+    'nyu_layout_datasets',
 ]

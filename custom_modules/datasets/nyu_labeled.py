@@ -236,3 +236,26 @@ def label_subset(data_list: List[dict], fraction: float, seed: int = 0) -> List[
         n = max(1, round(fraction * len(idx)))
         chosen += [idx[j] for j in rng.permutation(len(idx))[:n]]
     return [data_list[k] for k in sorted(chosen)]
+
+
+def nyu_layout_datasets(root: str, classes: Tuple[str, ...] = NYU_CLASSES) -> List[dict]:
+    """The dataset configs of a data root in the NYU layout, for the parts that exist: the
+    labeled ``training`` and ``validation`` splits (``NYUDetDataset``) and the ``unlabeled``
+    folder (``UnlabeledImageDataset``). ``tools/check_dataset.py --data-root`` checks these.
+
+    Args:
+        root (str): The folder holding ``labeled/`` and ``unlabeled/``.
+        classes (tuple[str]): The class names of the labels.
+
+    Returns:
+        list[dict]: Dataset configs (no pipeline), as a dataloader's ``dataset``.
+    """
+    out = []
+    for split in ('training', 'validation'):
+        if osp.isdir(osp.join(root, 'labeled', split)):
+            prefix = dict(img=f'labeled/{split}/images', ann=f'labeled/{split}/labels')
+            out.append(dict(type='NYUDetDataset', data_root=root, data_prefix=prefix,
+                            metainfo=dict(classes=tuple(classes))))  # fmt: skip
+    if osp.isdir(osp.join(root, 'unlabeled')):
+        out.append(dict(type='UnlabeledImageDataset', data_root=root, data_prefix='unlabeled'))
+    return out

@@ -1,11 +1,20 @@
-"""mmdet's own tools run on this project's configs from any directory, with no PYTHONPATH (the
-package is installed editable by tools/install.sh). The tools that need a trained detector are
-tested in test_checkpoint.py."""
+"""mmdet's and mmpretrain's own tools run on this project's configs from any directory, with no
+PYTHONPATH (the package is installed editable by tools/install.sh). The tools that need a
+trained detector are tested in test_checkpoint.py."""
 
 import os
 import os.path as osp
 
+import cv2
+import mmpretrain
 from conftest import ROOT, TINY_DET, upstream
+
+# mmpretrain's wheel ships its tools as mmdet's does (mim's `.mim/tools`); upstream() joins its
+# argument to mmdet's tools folder, so an absolute path runs one of these.
+MMPRETRAIN_TOOLS = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools')
+SSL_DEMO = osp.join(
+    ROOT, 'configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'
+)
 
 
 def data_options(root):
@@ -13,10 +22,7 @@ def data_options(root):
 
 
 def test_print_config(tmp_path):
-    config = osp.join(
-        ROOT, 'configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'
-    )
-    out = upstream('misc/print_config.py', config, cwd=tmp_path)
+    out = upstream('misc/print_config.py', SSL_DEMO, cwd=tmp_path)
     assert 'custom_imports = dict(' in out and 'train_dataloader = dict(' in out
 
 
@@ -29,6 +35,28 @@ def test_browse_dataset_draws_the_boxes(demo_root, tmp_path):
     assert drawn == train
 
 
+def test_browse_dataset_draws_a_coco_json(demo_root, tmp_path):
+    """The same tool on the tiny detector reading the training split as COCO json
+    (tools/dataset_converters/nyu2coco.py) through mmdet's own CocoDataset."""
+    from custom_modules.datasets import DEMO_CLASSES
+    from tools.dataset_converters.nyu2coco import main as nyu2coco
+
+    split = osp.join(demo_root, 'labeled', 'training')
+    ann_file = str(tmp_path / 'training.json')
+    nyu2coco([split, ann_file, '--demo'])
+    config = tmp_path / 'faster-rcnn_tiny_coco-demo.py'
+    config.write_text(f"""_base_ = {TINY_DET!r}
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='CocoDataset', data_root='', ann_file={ann_file!r},
+    data_prefix=dict(img={osp.join(split, 'images')!r}), metainfo=dict(classes={DEMO_CLASSES!r}),
+    filter_cfg=dict(filter_empty_gt=True, min_size=0), pipeline=_base_.train_pipeline))
+""")
+    out_dir = tmp_path / 'browse'
+    upstream('analysis_tools/browse_dataset.py', str(config), '--not-show', '--output-dir',
+             str(out_dir), cwd=tmp_path)  # fmt: skip
+    assert sorted(os.listdir(out_dir)) == sorted(os.listdir(osp.join(split, 'images')))
+
+
 def test_get_flops(demo_root, tmp_path):
     out = upstream('analysis_tools/get_flops.py', TINY_DET, '--cfg-options',
                    *data_options(demo_root), cwd=tmp_path)  # fmt: skip
@@ -36,18 +64,21 @@ def test_get_flops(demo_root, tmp_path):
     assert 0.05 < flops < 50, out[-500:]
 
 
-def test_mmpretrain_browse_dataset_builds_the_ssl_visualizer(tmp_path):
-    """mmpretrain's tools/visualization/browse_dataset.py (not in its pip package) passes the
-    config's visualizer dict, less ``type``, to ``UniversalVisualizer`` itself: a ``_scope_``
-    injected by an ``mmpretrain::`` base was refused as an unexpected keyword argument."""
-    from mmengine.config import Config
-    from mmpretrain.visualization import UniversalVisualizer
-
-    config = 'configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    args = {k: v for k, v in cfg.visualizer.items() if k != 'type'}
-    vis = UniversalVisualizer(**args, save_dir=str(tmp_path), name='browse_ssl')
-    assert [type(b).__name__ for b in vis._vis_backends.values()] == [
-        'LocalVisBackend',
-        'TensorboardVisBackend',
-    ]
+def test_mmpretrain_browse_dataset_draws_the_ssl_pipeline(demo_root, tmp_path):
+    """mmpretrain's tools/visualization/browse_dataset.py on the SSL demo config, every step of
+    the two-view pipeline side by side (``--mode pipeline``; ``transformed`` and ``concat`` draw
+    with the same function). It failed twice: it passes the config's visualizer dict, less
+    ``type``, to ``UniversalVisualizer`` itself, which refused the ``_scope_`` that an
+    ``mmpretrain::`` base injects; and under matplotlib 3.11 it calls the private
+    ``matplotlib._tight_bbox.adjust_bbox`` without the ``renderer`` argument that 3.11 added
+    (requirements.txt pins 3.10.9; docs/install.md)."""
+    out_dir = tmp_path / 'browse'
+    upstream(osp.join(MMPRETRAIN_TOOLS, 'visualization', 'browse_dataset.py'), SSL_DEMO,
+             '--mode', 'pipeline', '--not-show', '--output-dir', str(out_dir),
+             '--cfg-options', data_options(demo_root)[0], cwd=tmp_path)  # fmt: skip
+    drawn = sorted(os.listdir(out_dir))
+    assert drawn == sorted(os.listdir(osp.join(demo_root, 'unlabeled')))
+    # one figure of the loaded image and both views, larger than the image itself
+    image = cv2.imread(osp.join(demo_root, 'unlabeled', drawn[0]))
+    picture = cv2.imread(str(out_dir / drawn[0]))
+    assert picture.shape[1] > 2 * image.shape[1]

@@ -178,9 +178,8 @@ def test_bf16_checkpoint_resumes(det_bf16_run, demo_root, tmp_path):
 
 
 def test_ssl_trains_in_bf16_from_tools_train(demo_root, tmp_path):
-    run_tool('tools/train.py', BT_TINY, '--work-dir', str(tmp_path), '--cfg-options', *BF16,
-             'train_cfg.max_epochs=1', f'train_dataloader.dataset.data_root={demo_root}',
-             f'custom_hooks.1.data_root={demo_root}')  # fmt: skip
+    run_tool('tools/train.py', BT_TINY, '--work-dir', str(tmp_path), '--data-root', demo_root,
+             '--cfg-options', *BF16, 'train_cfg.max_epochs=1')  # fmt: skip
     log = last_log(str(tmp_path))
     # BarlowTwinsLoss and the projector
     assert "bf16 autocast: in fp32 1 loss modules, 1 ['NonLinearNeck'" in log

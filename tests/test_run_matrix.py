@@ -10,31 +10,37 @@ import pytest
 import torch
 import yaml
 from conftest import run_tool
+from mmengine.config import Config
 
 from tools.lib import jobs as matrix_jobs
 from tools.lib import results as matrix_results
 from tools.lib.jobs import Launcher, run, train
 from tools.lib.results import RANDOM, gap_stats, knn_probes, last_knn, paired_gaps, table
-from tools.lib.spec import load_spec, plan
+from tools.lib.spec import job_config, load_spec, plan
 
 
-@pytest.fixture(scope='module')
-def matrix(demo_root, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('matrix')
-    spec = dict(
+def tiny_spec(fmt: str, data_root: str) -> dict:
+    """The tiny matrix on the tiny demo data in ``fmt`` ('nyu' layout, or 'coco': its COCO
+    export): Barlow Twins for 1 epoch, then the detector from random init and from it, on half
+    the labels."""
+    return dict(
         name='tiny',
         seeds=[0],
-        data_root=demo_root + '/',
+        data_root=data_root + '/',
+        label_fractions=[0.5],
         pretraining=[dict(name='bt', label='Barlow Twins',
-                          config='tests/configs/barlowtwins_tiny_nyu-demo.py',
+                          config=f'tests/configs/barlowtwins_tiny_{fmt}-demo.py',
                           options={'train_cfg.max_epochs': 1})],
         detection=[
-            dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py', backbone='R18',
+            dict(config=f'tests/configs/faster-rcnn_tiny_{fmt}-demo.py', backbone='R18',
                  detector='Faster R-CNN', pretraining=None),
-            dict(config='tests/configs/faster-rcnn_tiny-barlowtwins-pre_nyu-demo.py',
+            dict(config=f'tests/configs/faster-rcnn_tiny-barlowtwins-pre_{fmt}-demo.py',
                  backbone='R18', detector='Faster R-CNN', pretraining='bt'),
         ],
     )  # fmt: skip
+
+
+def run_matrix(spec: dict, tmp):
     path = tmp / 'spec.yml'
     path.write_text(yaml.safe_dump(spec))
     out = tmp / 'out'
@@ -42,6 +48,11 @@ def matrix(demo_root, tmp_path_factory):
     proc = run_tool('tools/run_matrix.py', str(path), '--out', str(out), '--jobs', '2',
                     timeout=900)  # fmt: skip
     return path, out, proc
+
+
+@pytest.fixture(scope='module')
+def matrix(demo_root, tmp_path_factory):
+    return run_matrix(tiny_spec('nyu', demo_root), tmp_path_factory.mktemp('matrix'))
 
 
 def test_matrix_trains_tests_and_tabulates(matrix):
@@ -60,7 +71,7 @@ def test_matrix_trains_tests_and_tabulates(matrix):
     assert {r['pretraining'] for r in rows} == {RANDOM, 'Barlow Twins'}
     # the fine-tune got the pretraining run of its own seed, and loaded all of it
     for seed in (0,):
-        log = (out / f'seed{seed}' / 'faster-rcnn_tiny-barlowtwins-pre_nyu-demo' /
+        log = (out / f'seed{seed}' / 'frac0.5' / 'faster-rcnn_tiny-barlowtwins-pre_nyu-demo' /
                'run_matrix.log').read_text()  # fmt: skip
         assert f'seed{seed}/barlowtwins_tiny_nyu-demo/epoch_1.pth' in log
         assert '100.0%' in log  # the checkpoint guard's report
@@ -78,9 +89,55 @@ def test_matrix_trains_tests_and_tabulates(matrix):
     assert '== [3/3]' in proc.stdout and 'min left' in proc.stdout  # progress with an ETA
 
 
+def _scalars(work) -> list:
+    """Every logged (step, loss) of a run (its vis_data/scalars.json) and its k-NN probes."""
+    (path,) = work.glob('*/vis_data/scalars.json')
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return [(r.get('step'), r.get('loss'), r.get('knn/top1')) for r in rows
+            if 'loss' in r or 'knn/top1' in r]  # fmt: skip
+
+
+def test_a_coco_export_runs_the_same(matrix, demo_root, tmp_path_factory):
+    """The tiny demo data exported to COCO json, its unlabeled images in nested folders with
+    mixed-case extensions, through the same chain (before the rerun test resumes a run of the
+    NYU one): the same label subsets, losses, k-NN probes and mAP as the NYU layout."""
+    from tools.dataset_converters.nyu2coco import main as nyu2coco
+
+    tmp = tmp_path_factory.mktemp('coco')
+    export = tmp / 'demo-coco'
+    nyu2coco([demo_root, str(export), '--demo', '--unlabeled-tree', '4'])
+    tree = sorted(
+        str(p.relative_to(export / 'unlabeled')) for p in (export / 'unlabeled').rglob('*.*')
+    )
+    assert tree == ['0/1.PNG', '0/2.png', '0/3.Png', '0/4.PNG', '1/5.png', '1/6.Png']
+    _, coco, _ = run_matrix(tiny_spec('coco', str(export)), tmp)
+    _, nyu, _ = matrix
+
+    def key(r):
+        return r['pretraining'], r['seed'], r['label_fraction']
+
+    rows = {key(r): r for r in json.loads((nyu / 'results.json').read_text())}
+    for r in json.loads((coco / 'results.json').read_text()):
+        twin = rows.pop(key(r))
+        assert [r[k] for k in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75')] == \
+            [twin[k] for k in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75')]  # fmt: skip
+    assert not rows
+    assert [r['knn_top1'] for r in json.loads((coco / 'ssl.json').read_text())] == \
+        [r['knn_top1'] for r in json.loads((nyu / 'ssl.json').read_text())]  # fmt: skip
+    for name in ('barlowtwins_tiny_{}-demo', 'frac0.5/faster-rcnn_tiny_{}-demo',
+                 'frac0.5/faster-rcnn_tiny-barlowtwins-pre_{}-demo'):  # fmt: skip
+        ours, theirs = (_scalars(out / 'seed0' / name.format(f))
+                        for out, f in ((coco, 'coco'), (nyu, 'nyu')))  # fmt: skip
+        assert ours == theirs and len(ours) >= 3, name
+    # the same images of the fraction: the fine-tunes' logs name the same subset size
+    for out, f in ((coco, 'coco'), (nyu, 'nyu')):
+        log = out / 'seed0' / 'frac0.5' / f'faster-rcnn_tiny_{f}-demo' / 'run_matrix.log'
+        assert 'fraction=0.5: 4 of 8 images (seed 0)' in log.read_text()
+
+
 def test_rerun_skips_and_resume_continues(matrix):
     path, out, _ = matrix
-    work = out / 'seed0' / 'faster-rcnn_tiny_nyu-demo'
+    work = out / 'seed0' / 'frac0.5' / 'faster-rcnn_tiny_nyu-demo'
     final = work / 'epoch_2.pth'
     before = {p: os.stat(p).st_mtime for p in out.rglob('*.pth')}
     # interrupted after epoch 1: the final checkpoint is gone, last_checkpoint names epoch 1
@@ -107,7 +164,13 @@ def test_missing_pretraining_name_is_refused(tmp_path):
 
 
 def test_specs_in_the_repo_are_valid(tmp_path):
-    for name in ('demo.yml', 'demo_seeds.yml', 'demo_digits.yml', 'nyu_report.yml'):
+    for name in (
+        'demo.yml',
+        'demo_coco.yml',
+        'demo_seeds.yml',
+        'demo_digits.yml',
+        'nyu_report.yml',
+    ):
         spec = osp.join('configs', 'matrix', name)
         proc = run_tool('tools/run_matrix.py', spec, '--dry-run', '--out', str(tmp_path / name))
         assert 'tools/train.py' in proc.stdout
@@ -174,10 +237,12 @@ def test_label_fractions_pair_within_a_fraction_and_plot(tmp_path):
 
 
 def test_plan_runs_each_fine_tune_per_fraction(tmp_path):
-    """label_fractions: one fine-tune per fraction and seed, in frac<F>/ work dirs, with the
-    dataset's fraction and the run's seed as the subset's; pretraining once per seed."""
+    """label_fractions: one fine-tune per fraction and seed, in frac<F>/ work dirs, whose config
+    wraps the labeled dataset in LabelFractionDataset with the run's seed (1.0: unwrapped);
+    pretraining once per seed; the spec's classes (names with spaces too) on every labeled
+    dataset, the probe's included, and their number on the model's heads."""
     spec = dict(
-        seeds=[0, 1], label_fractions=[0.25, 1.0], classes=['a', 'b'],
+        seeds=[0, 1], label_fractions=[0.25, 1.0], classes=['a', 'b c'],
         pretraining=[dict(name='bt', config='tests/configs/barlowtwins_tiny_nyu-demo.py')],
         detection=[dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py', pretraining=None),
                    dict(config='tests/configs/faster-rcnn_tiny-barlowtwins-pre_nyu-demo.py',
@@ -191,12 +256,19 @@ def test_plan_runs_each_fine_tune_per_fraction(tmp_path):
     for j in det:
         f, seed = j['label_fraction'], j['seed']
         assert f'frac{f:g}' in j['work_dir'] and j['work_dir'].startswith(f'o/seed{seed}/')
-        assert j['options']['train_dataloader.dataset.label_fraction'] == f
-        assert j['options']['train_dataloader.dataset.fraction_seed'] == seed
-        assert j['options']['val_dataloader.dataset.metainfo.classes'] == ['a', 'b']
+        cfg = job_config(j)
+        ds = cfg.train_dataloader.dataset
+        if f < 1:
+            assert (ds.type, ds.fraction, ds.seed) == ('LabelFractionDataset', f, seed)
+            ds = ds.dataset
+        assert ds.type == 'NYUDetDataset' and ds.metainfo.classes == ['a', 'b c']
+        assert cfg.val_dataloader.dataset.metainfo.classes == ['a', 'b c']
+        assert cfg.model.roi_head.bbox_head.num_classes == 2
     ssl = [j for j in jobs if j['kind'] == 'pretraining']
-    assert ssl[0]['options']['custom_hooks.1.classes'] == ['a', 'b']
-    assert 'train_dataloader.dataset.metainfo.classes' not in ssl[0]['options']
+    cfg = job_config(ssl[0])
+    assert cfg.custom_hooks[1].train_dataset.metainfo.classes == ['a', 'b c']
+    assert cfg.custom_hooks[1].val_dataset.metainfo.classes == ['a', 'b c']
+    assert 'metainfo' not in cfg.train_dataloader.dataset  # unlabeled images: no classes
 
 
 @pytest.mark.parametrize('slots', [1, 2, 3])
@@ -243,14 +315,20 @@ def test_schedule_respects_dependencies_and_slots(slots):
         assert sorted(spans, key=lambda c: spans[c][0]) == ['bt', 'bad', 'rand', 'ft', 'ft2']
 
 
-def test_spec_classes_with_spaces_are_refused(tmp_path):
-    """--cfg-options drops the spaces of list values ('domestic cat' -> 'domesticcat'): a
-    spec that would pass such classes stops with a message instead of training on wrong ones."""
-    spec = dict(classes=['dog', 'domestic cat'],
+def test_the_run_trains_its_generated_config(tmp_path):
+    """The config a run trains is written into its work dir and is the job's config: class
+    names with spaces survive (--cfg-options dropped them), and a dry run shows the command."""
+    spec = dict(classes=['dog', 'domestic cat'], label_fractions=[0.5],
                 detection=[dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py')])  # fmt: skip
     (tmp_path / 's.yml').write_text(yaml.safe_dump(spec))
-    proc = run_tool('tools/run_matrix.py', str(tmp_path / 's.yml'), '--dry-run', check=False)
-    assert proc.returncode != 0 and "['domestic cat']" in proc.stderr
+    proc = run_tool('tools/run_matrix.py', str(tmp_path / 's.yml'), '--dry-run', '--out',
+                    str(tmp_path / 'o'))  # fmt: skip
+    written = tmp_path / 'o' / 'seed0' / 'frac0.5' / 'faster-rcnn_tiny_nyu-demo' / \
+        'faster-rcnn_tiny_nyu-demo.py'  # fmt: skip
+    assert str(written) in proc.stdout and '--cfg-options' not in proc.stdout
+    cfg = Config.fromfile(str(written))
+    assert cfg.train_dataloader.dataset.dataset.metainfo.classes == ['dog', 'domestic cat']
+    assert cfg.train_dataloader.dataset.fraction == 0.5
 
 
 def test_launcher_env_reaches_the_command_only(monkeypatch, tmp_path):
@@ -275,8 +353,8 @@ def test_launcher_env_reaches_the_command_only(monkeypatch, tmp_path):
     for gpus in (8, 2):
         work = tmp_path / f'g{gpus}'
         work.mkdir()
-        job = dict(config='c.py', work_dir=str(work), checkpoint=str(work / 'epoch_1.pth'),
-                   options={})  # fmt: skip
+        job = dict(config='tests/configs/faster-rcnn_tiny_nyu-demo.py', work_dir=str(work),
+                   checkpoint=str(work / 'epoch_1.pth'), options={})  # fmt: skip
         assert train(job, Echo('slurm', gpus=gpus, partition='P'))
         assert f'GPUS={gpus}' in (work / 'run_matrix.log').read_text()
         assert (work / 'train_seconds').is_file()

@@ -44,7 +44,8 @@ def test_set_data_root_reaches_wrapped_datasets_evaluators_and_hooks():
             val_dataloader=dict(dataset=dict(type='NYUDetDataset', data_root='old/')),
             test_dataloader=None,
             val_evaluator=[dict(type='A'), dict(type='B', data_root='old/')],
-            custom_hooks=[dict(type='X'), dict(type='KNNProbeHook', data_root='old/')],
+            custom_hooks=[dict(type='X', data_root='old/'),
+                          dict(type='KNNProbeHook', train_dataset=dict(data_root='old/'))],
         )
     )  # fmt: skip
     keys = set_data_root(cfg, '/new')
@@ -52,13 +53,14 @@ def test_set_data_root_reaches_wrapped_datasets_evaluators_and_hooks():
         'train_dataloader.dataset.dataset.datasets.0.data_root',
         'train_dataloader.dataset.dataset.datasets.1.data_root',
         'val_dataloader.dataset.data_root',
+        'custom_hooks.1.train_dataset.data_root',
         'val_evaluator.1.data_root',
-        'custom_hooks.1.data_root',
+        'custom_hooks.0.data_root',
         'data_root',
     ]
     inner = cfg.train_dataloader.dataset.dataset.datasets
     assert [d.data_root for d in inner] == ['/new', '/new'] and cfg.data_root == '/new'
-    assert 'data_root' not in cfg.val_evaluator[0] and 'data_root' not in cfg.custom_hooks[0]
+    assert 'data_root' not in cfg.val_evaluator[0] and 'data_root' not in cfg.custom_hooks[1]
     # the keys are --cfg-options keys: merging them does the same
     other = Config(cfg.to_dict())
     other.merge_from_dict({k: '/other' for k in keys})
@@ -70,7 +72,8 @@ def test_set_data_root_on_an_ssl_config_moves_the_knn_probe():
     keys = set_data_root(cfg, '/data/nyu')
     assert 'train_dataloader.dataset.data_root' in keys
     (knn,) = [h for h in cfg.custom_hooks if h.type == 'KNNProbeHook']
-    assert knn.data_root == '/data/nyu' and cfg.train_dataloader.dataset.data_root == '/data/nyu'
+    assert knn.train_dataset.data_root == knn.val_dataset.data_root == '/data/nyu'
+    assert cfg.train_dataloader.dataset.data_root == '/data/nyu'
 
 
 def test_unread_top_level_options_are_warned_about():
@@ -148,11 +151,17 @@ def test_missing_data_lists_every_missing_folder(tmp_path):
     root = tmp_path / 'nowhere'
     set_data_root(cfg, str(root))
     lines = missing_data(cfg, ['train'])
-    assert len(lines) == 3
+    assert len(lines) == 6
     assert lines[0].startswith('train_dataloader.dataset (UnlabeledImageDataset) reads ')
     assert f'{root}/unlabeled, which does not exist' in lines[0]
-    assert lines[1].startswith('custom_hooks.1 (KNNProbeHook) reads data_root=')
-    assert '--data-root' in lines[2]
+    # the k-NN probe's labeled sets: images and labels of each
+    assert lines[1].startswith('custom_hooks.1.train_dataset (NYUDetDataset) reads ')
+    assert f'{root}/labeled/validation/labels, which' in lines[4]
+    assert '--data-root' in lines[5]
+    for split in ('training', 'validation'):
+        for kind in ('images', 'labels'):
+            (root / 'labeled' / split / kind).mkdir(parents=True)
+    assert len(missing_data(cfg, ['train'])) == 2
     (root / 'unlabeled').mkdir(parents=True)
     assert missing_data(cfg, ['train']) == []
 

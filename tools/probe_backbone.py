@@ -4,13 +4,14 @@ stage, beside raw pixels and a random-init backbone.
     python tools/probe_backbone.py SSL_CONFIG [CKPT ...] [--data-root DIR] \\
         [--crop-size 32 64] [--max-train 2000] [--max-val 1000] [--cfg-options k=v ...]
 
-Crops around the labelled boxes of the training split are the memory and those of the
-validation split the queries (the same crops as ``KNNProbeHook``); each row embeds them with a
+Crops around the labelled boxes of the training set are the memory and those of the
+validation set the queries (the same crops as ``KNNProbeHook``); each row embeds them with a
 backbone (random init with the config's seed, or a checkpoint), global-average-pools every
 stage and reports the weighted k-NN top-1 per stage. The ``raw pixels`` row flattens the
 grey-level crop (mean removed): a backbone stage that scores below it has not learned what
-tells the classes apart. The crops come from the ``data_root`` of the config's ``KNNProbeHook``
-(``--data-root`` moves it with the rest of the config). Prints a Markdown table.
+tells the classes apart. The crops come from the datasets of the config's ``KNNProbeHook``
+(``train_dataset``, ``val_dataset``: any labeled format; ``--data-root`` moves them with the
+rest of the config). Prints a Markdown table.
 """
 
 import argparse
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
 from custom_modules.progress import progress  # noqa: E402
-from tools.lib.config import add_data_arguments, read_config  # noqa: E402
+from tools.lib.config import add_data_arguments, missing_data, read_config  # noqa: E402
 from tools.lib.models import build_model  # noqa: E402
 
 
@@ -52,15 +53,15 @@ def raw_pixels(crops):
     return g - g.mean(1, keepdim=True)
 
 
-def probe(cfg, root, classes, ckpts, crop_sizes, max_train, max_val, k=20, t=0.07):
+def probe(cfg, train_dataset, val_dataset, ckpts, crop_sizes, max_train, max_val, k=20, t=0.07):
     """Rows of (name, crop size, [top-1 per stage]) for raw pixels, random init and ``ckpts``,
-    on the object crops of ``classes`` under ``root``."""
+    on the object crops of two labeled dataset configs (memory, queries)."""
     rows = []
     models = [('random init', None)] + [(c, c) for c in ckpts]
     bar = progress(range(len(crop_sizes) * len(models)), 'backbones probed', unit='backbone')
     for size in crop_sizes:
-        (tx, ty), (vx, vy) = (object_crops(root, 'training', classes, size, max_train),
-                              object_crops(root, 'validation', classes, size, max_val))  # fmt: skip
+        (tx, ty), (vx, vy) = (object_crops(train_dataset, size, max_train),
+                              object_crops(val_dataset, size, max_val))  # fmt: skip
         ty, vy = torch.from_numpy(ty), torch.from_numpy(vy)
 
         def top1(a, b):
@@ -88,20 +89,19 @@ def main(argv=None):
     parser.add_argument('--max-val', type=int, default=1000)
     add_data_arguments(
         parser,
-        'the data set root (NYU layout with labels; default: the '
-        "config's KNNProbeHook data_root); moves the whole config there",
+        "the data set root (default: the config's); moves the whole config there, the "
+        "KNNProbeHook's labeled datasets too",
     )
     args = parser.parse_args(argv)
 
     cfg = read_config(args.config, args.cfg_options, args.data_root)
     hooks = [h for h in cfg.get('custom_hooks', []) if h.get('type') == 'KNNProbeHook']
-    if not hooks or not hooks[0].get('classes'):
-        raise SystemExit(f'{args.config} has no KNNProbeHook with classes: nothing to probe')
-    root = hooks[0].get('data_root')
-    if not root or not osp.isdir(root):
-        raise SystemExit(f'{args.config}: the KNNProbeHook data_root {root!r} is not a folder; '
-                         'give the data with --data-root DIR')  # fmt: skip
-    rows = probe(cfg, root, tuple(hooks[0]['classes']), args.checkpoints,
+    if not hooks:
+        raise SystemExit(f'{args.config} has no KNNProbeHook: no labeled datasets to probe on')
+    missing = missing_data(cfg, splits=[])  # the hooks' data only
+    if missing:
+        raise SystemExit('\n'.join([f'{args.config}: the k-NN probe data is missing'] + missing))
+    rows = probe(cfg, hooks[0]['train_dataset'], hooks[0]['val_dataset'], args.checkpoints,
                  args.crop_size, args.max_train, args.max_val)  # fmt: skip
     stages = max(len(r[2]) for r in rows)
     print('| backbone | crop px | ' + ' | '.join(f'stage {s + 1}' for s in range(stages)) + ' |')

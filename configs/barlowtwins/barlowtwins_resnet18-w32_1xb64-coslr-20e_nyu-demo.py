@@ -3,6 +3,7 @@
 # 20 epochs. The full-scale recipe's sibling on the same bases.
 _base_ = [
     '../_base_/datasets/nyu_unlabeled_2view.py',
+    '../_base_/datasets/nyu_detection_splits.py',
     '../_base_/models/barlowtwins_resnet50.py',
     '../_base_/schedules/ssl_coslr-20e_demo.py',
     'mmpretrain::_base_/default_runtime.py',
@@ -28,6 +29,8 @@ model = dict(
 optim_wrapper = dict(type='BF16OptimWrapper', optimizer=dict(lr=0.05))
 
 # ---- runtime ---------------------------------------------------------------------------------
+# the k-NN probe on the labeled splits, before training and every 5 epochs
+custom_hooks = [*_base_.custom_hooks, _base_.demo_knn_probe]
 default_hooks = _base_.demo_ssl_hooks
 visualizer = _base_.ssl_visualizer
 randomness = dict(seed=0)

@@ -2,6 +2,7 @@
 # changes (crop scale (0.4, 1), the data's mean/std, a 2048-wide projector, 150 epochs).
 _base_ = [
     '../_base_/datasets/nyu_unlabeled_2view.py',
+    '../_base_/datasets/nyu_detection_splits.py',
     '../_base_/models/barlowtwins_resnet50.py',
     '../_base_/schedules/ssl_coslr.py',
     'mmpretrain::_base_/default_runtime.py',
@@ -14,3 +15,5 @@ _base_ = [
 train_dataloader = dict(batch_size=64)
 default_hooks = _base_.ssl_hooks
 visualizer = _base_.ssl_visualizer
+# the k-NN probe on the labeled splits, before training and every 5 epochs
+custom_hooks = [*_base_.custom_hooks, _base_.nyu_knn_probe]

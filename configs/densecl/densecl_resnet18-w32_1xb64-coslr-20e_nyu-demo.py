@@ -20,9 +20,5 @@ param_scheduler = [dict(type='CosineAnnealingLR', T_max=20, by_epoch=True, begin
 train_cfg = dict(max_epochs=20)
 auto_scale_lr = dict(base_batch_size=64)
 default_hooks = dict(_base_.demo_ssl_hooks, checkpoint=dict(interval=1))
-custom_hooks = [
-    dict(type='KNNProbeHook', data_root=data_root, crop_size=48, interval=5,
-         classes=('dog', 'domestic cat', 'bird', 'car', 'bus', 'monkey', 'train', 'watercraft',
-                  'airplane', 'cattle')),
-]  # fmt: skip
+custom_hooks = [_base_.demo_knn_probe]
 randomness = dict(seed=0)

@@ -4,6 +4,7 @@
 # LoadImageChecked, the reliability hooks and the k-NN probe.
 _base_ = [
     'mmpretrain::densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py',
+    '../_base_/datasets/nyu_detection_splits.py',
     '../_base_/nyu_runtime.py',
 ]
 
@@ -21,4 +22,4 @@ train_dataloader = dict(
 default_hooks = _base_.ssl_hooks
 visualizer = _base_.ssl_visualizer
 # k-NN top-1 on object crops of the labeled splits, before training and every 5 epochs
-custom_hooks = [dict(type='KNNProbeHook', data_root=data_root, crop_size=64, interval=5)]
+custom_hooks = [_base_.nyu_knn_probe]

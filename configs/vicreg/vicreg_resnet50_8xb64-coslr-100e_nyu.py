@@ -3,6 +3,7 @@
 # 2048-wide expander, 100 epochs.
 _base_ = [
     '../_base_/datasets/nyu_unlabeled_2view.py',
+    '../_base_/datasets/nyu_detection_splits.py',
     '../_base_/models/vicreg_resnet50.py',
     '../_base_/schedules/ssl_coslr.py',
     'mmpretrain::_base_/default_runtime.py',
@@ -18,3 +19,5 @@ visualizer = _base_.ssl_visualizer
 # 100 epochs (the report's), 10 of warm-up
 param_scheduler = [_base_.param_scheduler[0], dict(_base_.param_scheduler[1], T_max=90, end=100)]
 train_cfg = dict(max_epochs=100)
+# the k-NN probe on the labeled splits, before training and every 5 epochs
+custom_hooks = [*_base_.custom_hooks, _base_.nyu_knn_probe]

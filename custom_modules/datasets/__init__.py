@@ -1,7 +1,9 @@
+from .builder import build_det_dataset
 from .classes import DEMO_CLASSES, DIGIT_CLASSES, NYU_CLASSES
 from .coco import CheckedCocoDataset, read_coco
 from .image_folder import list_images, read_list_file
 from .image_io import ImageReadError, read_image
+from .label_fraction import LabelFractionDataset, label_subset
 from .nyu_labeled import NYUDetDataset, index_split, nyu_layout_datasets
 from .nyu_labels import parse_label_file
 from .packed import PackedImages, PackError, write_pack
@@ -18,6 +20,9 @@ __all__ = [
     'read_image',
     'DatasetError',
     'NYUDetDataset',
+    'build_det_dataset',
+    'LabelFractionDataset',
+    'label_subset',
     'index_split',
     'describe_problems',
     'UnlabeledImageDataset',

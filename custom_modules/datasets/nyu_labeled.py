@@ -3,7 +3,6 @@
 import os.path as osp
 from typing import List, Optional, Tuple
 
-import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
@@ -100,14 +99,6 @@ class NYUDetDataset(BaseDetDataset):
         data_prefix (dict): ``img`` and ``ann`` folders relative to ``data_root``.
             Defaults to the training split.
         bad_data (str): ``'raise'`` or ``'skip'`` for fatal label problems.
-        label_fraction (float): train on this fraction of the (filtered) images, a
-            class-stratified subset fixed by ``fraction_seed`` (:func:`label_subset`);
-            1.0 (default) keeps every image.
-        fraction_seed (int): the subset's seed; the same seed gives the same images whatever
-            the model, so every initialisation of a comparison sees the same labels.
-        repeat_to_full (bool): repeat the subset's images so that an epoch keeps the length of
-            the full split (default; whole repeats, the remainder drawn by ``fraction_seed``):
-            a schedule in epochs then takes the same number of steps at every fraction.
         **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset` (``metainfo``,
             ``pipeline``, ``filter_cfg``, ``test_mode``, ...).
     """
@@ -119,18 +110,11 @@ class NYUDetDataset(BaseDetDataset):
         data_root: str = '',
         data_prefix: Optional[dict] = None,
         bad_data: str = 'raise',
-        label_fraction: float = 1.0,
-        fraction_seed: int = 0,
-        repeat_to_full: bool = True,
         **kwargs,
     ):
         if bad_data not in ('raise', 'skip'):
             raise ValueError(f"bad_data must be 'raise' or 'skip', got {bad_data!r}")
-        if not 0 < label_fraction <= 1:
-            raise ValueError(f'label_fraction must be in (0, 1], got {label_fraction!r}')
         self.bad_data = bad_data
-        self.label_fraction, self.fraction_seed = float(label_fraction), int(fraction_seed)
-        self.repeat_to_full = repeat_to_full
         if data_prefix is None:
             data_prefix = dict(img='labeled/training/images', ann='labeled/training/labels')
         super().__init__(data_root=data_root, data_prefix=data_prefix, **kwargs)
@@ -175,67 +159,18 @@ class NYUDetDataset(BaseDetDataset):
 
     def filter_data(self) -> List[dict]:
         """Leave out images without objects (``filter_empty_gt``) or smaller than
-        ``min_size`` pixels, as mmdet's COCO dataset does, then keep ``label_fraction`` of
-        the rest; nothing in test mode."""
+        ``min_size`` pixels, as mmdet's COCO dataset does; nothing in test mode. A fraction of
+        the labels: wrap the dataset in ``LabelFractionDataset``."""
         if self.test_mode:
             return self.data_list
         filter_cfg = self.filter_cfg or {}
         no_empty = filter_cfg.get('filter_empty_gt', False)
         min_size = filter_cfg.get('min_size', 0)
-        kept = [
+        return [
             d
             for d in self.data_list
             if (not no_empty or d['instances']) and min(d['width'], d['height']) >= min_size
         ]
-        if self.label_fraction >= 1 or not kept:
-            return kept
-        subset = label_subset(kept, self.label_fraction, self.fraction_seed)
-        if not self.repeat_to_full:
-            return subset
-        # whole repeats, then a seeded draw of the remainder: exactly len(kept) per epoch
-        repeats, extra = divmod(len(kept), len(subset))
-        rng = np.random.default_rng([self.fraction_seed, 1])
-        rest = [subset[k] for k in sorted(rng.permutation(len(subset))[:extra])]
-        print_log(
-            f'label_fraction={self.label_fraction}: {len(subset)} of {len(kept)} images '
-            f'(seed {self.fraction_seed}), repeated to {len(kept)} per epoch',
-            logger='current',
-        )
-        return subset * repeats + rest
-
-
-def label_subset(data_list: List[dict], fraction: float, seed: int = 0) -> List[dict]:
-    """A class-stratified ``fraction`` of ``data_list``, in its original order.
-
-    Each image is assigned to the rarest class among its objects (the class with the fewest
-    objects in the whole list; images without objects form one more group), and every group
-    keeps ``max(1, round(fraction * size))`` of its images, drawn by a generator seeded with
-    ``seed``. So each class keeps about ``fraction`` of its images and none disappears.
-
-    Args:
-        data_list (list[dict]): mmdet data infos with ``instances`` (``bbox_label``).
-        fraction (float): in (0, 1].
-        seed (int): the draw's seed.
-
-    Returns:
-        list[dict]: the chosen infos.
-    """
-    counts = {}
-    for d in data_list:
-        for i in d['instances']:
-            counts[i['bbox_label']] = counts.get(i['bbox_label'], 0) + 1
-    groups = {}
-    for k, d in enumerate(data_list):
-        labels = {i['bbox_label'] for i in d['instances']}
-        key = min(labels, key=lambda c: (counts[c], c)) if labels else -1
-        groups.setdefault(key, []).append(k)
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for key in sorted(groups):
-        idx = groups[key]
-        n = max(1, round(fraction * len(idx)))
-        chosen += [idx[j] for j in rng.permutation(len(idx))[:n]]
-    return [data_list[k] for k in sorted(chosen)]
 
 
 def nyu_layout_datasets(root: str, classes: Tuple[str, ...] = NYU_CLASSES) -> List[dict]:

@@ -1,7 +1,6 @@
 """An online k-NN probe of the backbone on object crops, logged while SSL trains."""
 
-import os.path as osp
-from typing import Optional, Sequence
+from typing import Union
 
 import cv2
 import numpy as np
@@ -11,31 +10,35 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
+from ..datasets.builder import build_det_dataset
 from ..datasets.image_io import ImageReadError, read_image
-from ..datasets.nyu_labeled import index_split
 from ..models.preprocess import normalize_like
 from ..progress import progress
 
 
-def object_crops(
-    root: str, split: str, classes: Sequence[str], size: int, max_crops: int, seed: int = 0
-):
-    """Square crops around the labelled boxes of one split, resized to ``size``.
+def object_crops(dataset: Union[dict, object], size: int, max_crops: int, seed: int = 0):
+    """Square crops around the labelled boxes of a detection dataset, resized to ``size``.
+
+    Args:
+        dataset (dict | BaseDataset): A labeled dataset or its config (the dict a dataloader
+            has: any format, e.g. ``NYUDetDataset``, ``CheckedCocoDataset``); a config is built
+            in test mode (every image, unfiltered) without a pipeline.
+        size (int): Side of the crops.
+        max_crops (int): Crops kept (a random subset, fixed by ``seed``, in dataset order).
 
     Returns:
         tuple[np.ndarray, np.ndarray]: (N, size, size, 3) uint8 BGR crops, (N,) labels.
     """
-    base = osp.join(root, 'labeled', split)
-    data_list, _ = index_split(osp.join(base, 'images'), osp.join(base, 'labels'),
-                               tuple(classes))  # fmt: skip
+    ds = build_det_dataset(dataset, test_mode=True) if isinstance(dataset, dict) else dataset
+    infos = (ds.get_data_info(i) for i in range(len(ds)))
     boxes = [(d['img_path'], i['bbox'], i['bbox_label'])
-             for d in data_list for i in d['instances']]  # fmt: skip
+             for d in infos for i in d['instances']]  # fmt: skip
     rng = np.random.default_rng(seed)
     if len(boxes) > max_crops:
         boxes = [boxes[i] for i in sorted(rng.choice(len(boxes), max_crops, replace=False))]
     crops, labels, cache = [], [], {}
     for path, (x1, y1, x2, y2), label in progress(
-        boxes, f'k-NN probe crops ({split})', unit='crop'
+        boxes, f'k-NN probe crops ({len(boxes)})', unit='crop'
     ):
         if path not in cache:
             try:
@@ -78,8 +81,8 @@ def knn_top1(train_f, train_y, test_f, test_y, k: int = 20, t: float = 0.07) -> 
 
 @HOOKS.register_module()
 class KNNProbeHook(Hook):
-    """Before training and after every ``interval`` epochs, embed object crops of the labeled
-    training split (the memory) and validation split (the queries) with the backbone
+    """Before training and after every ``interval`` epochs, embed object crops of a labeled
+    training set (the memory) and a labeled validation set (the queries) with the backbone
     (global average pool of its last output, eval mode) and log the k-NN top-1 accuracy:
     whether pretraining helps shows long before a 40-epoch fine-tune. Each probe is one log
     line naming the epochs trained, the scalars ``knn/top1`` and ``knn/epoch`` of the
@@ -88,10 +91,12 @@ class KNNProbeHook(Hook):
     It is not a ``train/`` scalar, so iteration lines do not repeat a stale value.
 
     Args:
-        data_root (str): Root of the NYU layout (``labeled/{training,validation}``).
-        classes (Sequence[str], optional): Class names; the 100 NYU classes by default.
+        train_dataset (dict): The memory's labeled dataset config, the dict a detection
+            dataloader has (any format: ``NYUDetDataset``, ``CheckedCocoDataset``, mmdet's
+            ``CocoDataset`` ...); its classes are the labels. Built in test mode, no pipeline.
+        val_dataset (dict): The queries' dataset config, likewise.
         crop_size (int): Side of the resized crops.
-        max_train (int), max_val (int): Crops kept from each split (random, fixed seed).
+        max_train (int), max_val (int): Crops kept from each set (random, fixed seed).
         k (int), temperature (float): The k-NN classifier's parameters.
         interval (int): Epochs between two probes.
     """
@@ -100,8 +105,8 @@ class KNNProbeHook(Hook):
 
     def __init__(
         self,
-        data_root: str,
-        classes: Optional[Sequence[str]] = None,
+        train_dataset: dict,
+        val_dataset: dict,
         crop_size: int = 64,
         max_train: int = 5000,
         max_val: int = 1000,
@@ -109,20 +114,16 @@ class KNNProbeHook(Hook):
         temperature: float = 0.07,
         interval: int = 1,
     ):
-        from ..datasets.classes import NYU_CLASSES
-
-        self.data_root = data_root
-        self.classes = tuple(classes or NYU_CLASSES)
+        self.train_dataset, self.val_dataset = train_dataset, val_dataset
         self.crop_size, self.max_train, self.max_val = crop_size, max_train, max_val
         self.k, self.temperature, self.interval = k, temperature, interval
         self._data = None
 
     def _crops(self):
         if self._data is None:
-            args = (self.classes, self.crop_size)
             self._data = (
-                object_crops(self.data_root, 'training', *args, self.max_train),
-                object_crops(self.data_root, 'validation', *args, self.max_val),
+                object_crops(self.train_dataset, self.crop_size, self.max_train),
+                object_crops(self.val_dataset, self.crop_size, self.max_val),
             )
         return self._data
 

@@ -7,4 +7,4 @@ model = dict(queue_len=6144)  # a multiple of every batch here: 4 and 2 (one pro
 param_scheduler = [dict(type='ConstantLR', factor=1.0)]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(max_keep_ckpts=2))
 # the k-NN probe every epoch (the tests give its data with --data-root)
-custom_hooks = [dict(_base_.custom_hooks[0], data_root='', crop_size=16, interval=1)]
+custom_hooks = [dict(_base_.custom_hooks[0], crop_size=16, interval=1)]

@@ -124,6 +124,22 @@ def datasets(cfg, splits: Sequence[str] = SPLITS) -> List[Tuple[str, dict]]:
     return out
 
 
+def hook_datasets(cfg) -> List[Tuple[str, dict]]:
+    """Every dataset a hook builds (``KNNProbeHook``'s ``train_dataset``/``val_dataset``: a hook
+    argument named ``dataset`` or ``*_dataset`` holding a dict), wrappers unwrapped.
+
+    Returns:
+        list[tuple[str, dict]]: ``(key, dataset config)`` as ``datasets`` gives them, e.g.
+        ``'custom_hooks.1.train_dataset'``.
+    """
+    out = []
+    for key, hook in _hooks(cfg):
+        for name, value in hook.items():
+            if (name == 'dataset' or name.endswith('_dataset')) and isinstance(value, dict):
+                out += _leaf_datasets(value, f'{key}.{name}')
+    return out
+
+
 def _evaluators(cfg) -> Iterator[Tuple[str, dict]]:
     for split in ('val', 'test'):
         ev = cfg.get(f'{split}_evaluator')
@@ -150,9 +166,10 @@ def set_data_root(cfg, root: str) -> List[str]:
     """Point a whole run at the data under ``root``, in place.
 
     Sets ``data_root`` of every dataset of the train, val and test dataloaders (inside
-    ``RepeatDataset``/``ConcatDataset``-style wrappers too: their ``dataset``/``datasets``),
-    of every evaluator and every hook (``custom_hooks``, ``default_hooks``) that has a
-    ``data_root`` (``KNNProbeHook`` reads the labeled crops there), and the top-level
+    ``RepeatDataset``/``ConcatDataset``-style wrappers too: their ``dataset``/``datasets``)
+    and of the hooks (``hook_datasets``: ``KNNProbeHook``'s labeled sets), of every evaluator
+    and every hook (``custom_hooks``, ``default_hooks``) that has a ``data_root``, and the
+    top-level
     ``data_root`` variable when the config has one, so that the config dumped into the work
     dir says where the data was.
 
@@ -162,10 +179,10 @@ def set_data_root(cfg, root: str) -> List[str]:
 
     Returns:
         list[str]: The keys set, dotted as for ``--cfg-options`` (e.g.
-        ``'custom_hooks.1.data_root'``), top-level ``'data_root'`` last when set.
+        ``'custom_hooks.1.train_dataset.data_root'``), top-level ``'data_root'`` last when set.
     """
     keys = []
-    for key, ds in datasets(cfg):
+    for key, ds in datasets(cfg) + hook_datasets(cfg):
         ds['data_root'] = root
         keys.append(f'{key}.data_root')
     for key, item in [*_evaluators(cfg), *_hooks(cfg)]:
@@ -205,13 +222,13 @@ def missing_data(cfg, splits: Sequence[str] = SPLITS, hooks: bool = True) -> Lis
         cfg (mmengine.Config): The config (after ``set_data_root``, if any).
         splits (Sequence[str]): The dataloaders the run builds (``tools/train.py``: train and,
             with a ``val_cfg``, val; ``tools/test.py``: test).
-        hooks (bool): Also check the ``data_root`` of hooks (the k-NN probe's).
+        hooks (bool): Also check what hooks read (the k-NN probe's datasets).
 
     Returns:
         list[str]: Empty when every path exists.
     """
     out = []
-    for key, ds in datasets(cfg, splits):
+    for key, ds in datasets(cfg, splits) + (hook_datasets(cfg) if hooks else []):
         for path in dataset_folders(ds):
             if not osp.exists(path):
                 out.append(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .results import write_provenance
-from .spec import ROOT, cfg_options, describe, stem
+from .spec import ROOT, cfg_options, describe, stem, write_job_config
 
 PY = sys.executable
 _PRINT = threading.Lock()
@@ -123,6 +123,9 @@ def train(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: st
     training's seconds to ``<work_dir>/train_seconds`` (summed over interruptions); a run
     started afresh first writes ``<work_dir>/provenance.json`` (``write_provenance``).
 
+    The run trains the config ``write_job_config`` writes into its work dir (the options and
+    the label fraction in it, no ``--cfg-options``).
+
     Args:
         job (dict): Its ``config``, ``work_dir``, ``checkpoint`` and ``options``.
         launcher (Launcher): How to start it.
@@ -142,7 +145,7 @@ def train(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: st
     if not resume:
         write_provenance(osp.join(ROOT, work))
     start = time.time()
-    rc = run(launcher.train_cmd(job['config'], work, job['options'], resume),
+    rc = run(launcher.train_cmd(write_job_config(job), work, {}, resume),
              osp.join(ROOT, work, 'run_matrix.log'), dry, tag, launcher.env())  # fmt: skip
     if dry:
         return True
@@ -158,7 +161,8 @@ def train(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: st
 
 def test(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: str = '') -> bool:
     """Test a trained detector (``tools/test.py``) unless its ``test/metrics.json`` is newer
-    than its checkpoint; the ``train*`` options are left out. Arguments as ``train``.
+    than its checkpoint, with the config its training wrote (``write_job_config``; made again
+    when missing). Arguments as ``train``.
 
     Returns:
         bool: Whether its ``test/metrics.json`` is there (True for a dry run).
@@ -168,8 +172,7 @@ def test(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: str
     if osp.isfile(metrics) and osp.getmtime(metrics) > osp.getmtime(osp.join(ROOT, ckpt)):
         say(f'   tested before: {osp.relpath(metrics, ROOT)}', tag)
         return True
-    test_opts = {k: v for k, v in job['options'].items() if not k.startswith('train')}
-    rc = run(launcher.test_cmd(job['config'], ckpt, work, test_opts),
+    rc = run(launcher.test_cmd(write_job_config(job), ckpt, work, {}),
              osp.join(ROOT, work, 'test', 'run_matrix.log'), dry, tag, launcher.env())  # fmt: skip
     return rc == 0 and (dry or osp.isfile(metrics))
 

@@ -1,14 +1,19 @@
-"""A run matrix's spec (YAML), the runs it plans and their ``--cfg-options``.
+"""A run matrix's spec (YAML), the runs it plans and the config each run trains.
 
 The spec's format is described in ``tools/run_matrix.py``. A run ("job") is a dict: the spec
-entry's keys plus ``kind`` ('pretraining' or 'detection'), ``seed``, ``options`` (its
-``--cfg-options``), ``work_dir``, ``checkpoint`` (its last checkpoint), ``label_fraction``
-and, for a run that starts from a pretraining run, ``needs`` (that run's checkpoint) and
-``pretraining_label``. Paths are relative to the repository root.
+entry's keys plus ``kind`` ('pretraining' or 'detection'), ``seed``, ``options`` (dotted keys
+and values, as ``--cfg-options`` would give them), ``work_dir``, ``checkpoint`` (its last
+checkpoint), ``label_fraction`` and, for a run that starts from a pretraining run, ``needs``
+(that run's checkpoint) and ``pretraining_label``. A run trains ``job_config(job)``: its
+config with the options merged and, for a fraction of the labels, its labeled dataset wrapped
+in ``LabelFractionDataset``, written into its work dir (``write_job_config``): values that
+``--cfg-options`` cannot carry (class names with spaces, a wrapper dict) travel there. Paths
+are relative to the repository root.
 """
 
 import copy
 import functools
+import os
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -109,41 +114,82 @@ def final_checkpoint(config: str, options: dict) -> str:
     return f'iter_{loop.max_iters}.pth'
 
 
+def _dataset_class(ds: dict):
+    from mmdet.registry import DATASETS
+
+    import custom_modules  # noqa: F401 (registers the datasets)
+
+    cls = ds.get('type')
+    return DATASETS.get(cls) if isinstance(cls, str) else cls
+
+
+def is_labeled(ds: dict) -> bool:
+    """Whether a dataset config is a labeled one: unless its class declares that it has no
+    classes (``METAINFO['classes'] == ()``, as ``UnlabeledImageDataset`` does)."""
+    classes = getattr(_dataset_class(ds), 'METAINFO', {}).get('classes')
+    return not (isinstance(classes, (tuple, list)) and len(classes) == 0)
+
+
+def data_classes(ds: dict) -> Optional[tuple]:
+    """The classes a labeled dataset config reads from its own files (a COCO json's categories:
+    its class declares ``METAINFO['classes'] = None``), when the config names none and its
+    files are there; else None."""
+    if ds.get('metainfo', {}).get('classes') or not is_labeled(ds):
+        return None
+    if getattr(_dataset_class(ds), 'METAINFO', {}).get('classes', ()) is not None:
+        return None
+    from custom_modules.datasets import build_det_dataset
+
+    from .config import dataset_folders
+
+    if not all(osp.exists(p) for p in dataset_folders(ds)):
+        return None
+    return tuple(build_det_dataset(ds, test_mode=True, lazy_init=True).metainfo['classes'])
+
+
 def data_options(config: str, data_root: Optional[str], classes=None) -> dict:
-    """``--cfg-options`` that point a config at other data.
+    """Options that point a config at other data.
 
     Args:
         config (str): The config (relative to the root).
         data_root (str, optional): Set where ``config.set_data_root`` sets it (every
-            dataloader's dataset, evaluators and hooks with a ``data_root``).
-        classes (list[str], optional): Set as every labeled dataset's (``NYUDetDataset``) and
-            every hook's ``classes``.
+            dataloader's dataset, evaluators and hooks, the k-NN probe's datasets too).
+        classes (list[str], optional): Set as every labeled dataset's (``is_labeled``, those of
+            hooks too) ``metainfo.classes``, and their number as every ``num_classes`` of the
+            model. Without them, a training set that reads its classes from its files
+            (``data_classes``: a COCO json) sets ``num_classes``.
 
     Returns:
-        dict: ``{key: value}`` for ``--cfg-options``.
-
-    Raises:
-        SystemExit: when a class name holds a space (mmengine's ``DictAction`` drops the
-            spaces of a list value, so such a list cannot travel as ``--cfg-options``).
+        dict: ``{dotted key: value}``, merged by ``job_config`` (names with spaces are kept:
+        they travel in a generated config, not on a command line).
     """
-    from .config import datasets, set_data_root
+    from .config import datasets, hook_datasets, set_data_root
 
     cfg, opts = copy.deepcopy(load_config(config)), {}
-    if classes and any(' ' in c for c in classes):
-        bad = [c for c in classes if ' ' in c]
-        raise SystemExit(f'spec classes {bad} contain spaces, which --cfg-options cannot '
-                         'carry: set them in a config instead')  # fmt: skip
     if data_root:
         # the nested keys only: the top-level variable is not read after parsing
         opts.update({k: data_root for k in set_data_root(cfg, data_root) if '.' in k})
     if classes:
-        for key, ds in datasets(cfg):
-            if ds.get('type') == 'NYUDetDataset':
+        for key, ds in datasets(cfg) + hook_datasets(cfg):
+            if is_labeled(ds):
                 opts[f'{key}.metainfo.classes'] = list(classes)
-        for i, hook in enumerate(cfg.get('custom_hooks', [])):
-            if 'classes' in hook:
-                opts[f'custom_hooks.{i}.classes'] = list(classes)
+    else:
+        train = [ds for _, ds in datasets(cfg, ['train']) if is_labeled(ds)]
+        classes = data_classes(train[0]) if train else None
+    if classes and 'model' in cfg:
+        for key in _keys_named(cfg.model, 'num_classes', 'model.'):
+            opts[key] = len(classes)
     return opts
+
+
+def _keys_named(node, name: str, prefix: str = ''):
+    """Dotted keys of every ``name`` entry in the dicts and lists under ``node``."""
+    items = node.items() if isinstance(node, dict) else enumerate(node or ())
+    for k, v in items:
+        if k == name and not isinstance(v, (dict, list)):
+            yield f'{prefix}{k}'
+        elif isinstance(v, (dict, list, tuple)):
+            yield from _keys_named(v, name, f'{prefix}{k}.')
 
 
 def precision_options(config: str, precision: str) -> dict:
@@ -177,6 +223,39 @@ def _fmt(v):
     if isinstance(v, (list, tuple)):
         return '[' + ','.join(_fmt(x) for x in v) + ']'
     return str(v)
+
+
+def job_config(job: dict):
+    """The config a run trains: ``job['config']`` with its ``options`` merged and, for a
+    fraction of the labels below 1, its labeled dataset (``labeled_dataset``, default
+    ``train_dataloader.dataset``) wrapped in ``LabelFractionDataset`` with the run's seed.
+
+    Returns:
+        mmengine.Config: A copy.
+    """
+    from mmengine.config import ConfigDict
+
+    cfg = load_config(job['config']).copy()
+    cfg.merge_from_dict(job['options'], allow_list_keys=True)
+    fraction = job.get('label_fraction', 1.0)
+    if job.get('kind') == 'detection' and fraction < 1:
+        *parents, last = job.get('labeled_dataset', 'train_dataloader.dataset').split('.')
+        node = cfg
+        for k in parents:
+            node = node[int(k)] if isinstance(node, list) else node[k]
+        key = int(last) if isinstance(node, list) else last
+        node[key] = ConfigDict(type='LabelFractionDataset', dataset=node[key],
+                               fraction=fraction, seed=job['seed'])  # fmt: skip
+    return cfg
+
+
+def write_job_config(job: dict) -> str:
+    """Write ``job_config(job)`` into the run's work dir as ``<config name>.py`` (the name
+    mmengine dumps it under); return its path relative to the root."""
+    path = osp.join(job['work_dir'], stem(job['config']) + '.py')
+    os.makedirs(osp.join(ROOT, job['work_dir']), exist_ok=True)
+    job_config(job).dump(osp.join(ROOT, path))
+    return path
 
 
 def plan(spec: dict, only: Optional[str] = None) -> list:
@@ -228,9 +307,10 @@ def _link(job: dict, entry: dict, ssl: dict, seed: int) -> dict:
 
 def _job(spec: dict, entry: dict, seed: int, kind: str, fraction=None) -> dict:
     """One run; ``fraction`` (a fine-tune of a spec with label fractions): the share of the
-    labeled training images, a subset drawn by the run's seed, set on the entry's
+    labeled training images, a subset drawn by the run's seed from the entry's
     ``labeled_dataset`` (default ``train_dataloader.dataset``; a semi-supervised detector's is
-    one of its ``ConcatDataset``'s, e.g. ``train_dataloader.dataset.datasets.0``)."""
+    one of its ``ConcatDataset``'s, e.g. ``train_dataloader.dataset.datasets.0``): see
+    ``job_config``."""
     opts = dict(data_options(entry['config'], spec.get('data_root'), spec.get('classes')))
     opts.update(precision_options(entry['config'], spec.get('precision', 'auto')))
     opts.update(spec['options'])
@@ -238,9 +318,6 @@ def _job(spec: dict, entry: dict, seed: int, kind: str, fraction=None) -> dict:
     opts['randomness.seed'] = seed
     work = osp.join(spec['out'], f'seed{seed}')
     if fraction is not None:
-        labeled = entry.get('labeled_dataset', 'train_dataloader.dataset')
-        opts[f'{labeled}.label_fraction'] = float(fraction)
-        opts[f'{labeled}.fraction_seed'] = seed
         work = osp.join(work, f'frac{float(fraction):g}')
     work = osp.join(work, entry.get('run_name') or stem(entry['config']))
     ckpt = osp.join(work, final_checkpoint(entry['config'], opts))

@@ -36,6 +36,18 @@ demo_train_dataset = dict(
 )
 demo_val_dataset = dict(nyu_val_dataset, data_root=demo_data_root, metainfo=demo_metainfo)
 
+# ---- the SSL runs' k-NN probe on these splits (custom_modules/hooks/knn_probe.py) ----------
+# object crops of the training split are the memory, of the validation split the queries; a
+# bad label file leaves its image out of the probe instead of stopping the pretraining. An SSL
+# primitive lists this file and appends one: `custom_hooks = [*_base_.custom_hooks,
+# _base_.nyu_knn_probe]`; on other data, a probe with that data's dataset dicts.
+nyu_knn_probe = dict(type='KNNProbeHook', train_dataset=dict(nyu_train_dataset, bad_data='skip'),
+                     val_dataset=dict(nyu_val_dataset, bad_data='skip'), crop_size=64,
+                     interval=5)  # fmt: skip
+# the demo's: 48 px crops of its ten classes
+demo_knn_probe = dict(nyu_knn_probe, train_dataset=dict(demo_train_dataset, bad_data='skip'),
+                      val_dataset=dict(demo_val_dataset, bad_data='skip'), crop_size=48)
+
 # ---- mmdet's DETR-family recipes (DETR, DINO) on these data, random init ---------------------
 # The data's own statistics (the report's, in 0-255), as in every detector and SSL config here.
 nyu_data_preprocessor = dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735])

@@ -84,8 +84,8 @@ train_dataloader = dict(
 # ---- the same images from their packed copy (optional) -------------------------------------
 # The workers read decoded pixels from a memory-mapped file instead of decoding each PNG (the
 # decode is most of their CPU time: docs/performance.md). Pack once, lossless, H*W*3 bytes an
-# image on disk (~twice the PNGs), with  python tools/pack_unlabeled.py DATA_ROOT/unlabeled  and switch a
-# leaf with  train_dataloader = dict(dataset=_base_.packed_dataset). The dataset gives each
+# image on disk (~twice the PNGs), with  python tools/pack_unlabeled.py DATA_ROOT/unlabeled  and
+# switch a leaf with  train_dataloader = dict(dataset=_base_.packed_dataset). The dataset gives each
 # sample what LoadImageChecked adds (the same pixels), so its pipeline starts after the loader;
 # it refuses a pack older than the folder's images.
 packed_dataset = dict(type='PackedUnlabeledImageDataset', pipeline=train_pipeline[1:])
@@ -93,7 +93,6 @@ packed_dataset = dict(type='PackedUnlabeledImageDataset', pipeline=train_pipelin
 # ---- the embedded demo data (tools/make_demo_data.py), for the demo-scale primitives --------
 # The demo keeps the CPU views (every demo number was measured with them): its primitives set
 # data_preprocessor = cpu_data_preprocessor and this pipeline.
-demo_data_root = 'data/demo/'
 demo_train_pipeline = [
     cpu_train_pipeline[0],
     # 64 px views: the demo images are 96-160 px

@@ -123,3 +123,23 @@ def test_every_transcribed_table_is_shown_somewhere():
         text = open(records.osp.join(records.ROOT, rel)).read()
         shown |= set(re.findall(r'<!-- results transcribed id=(\S+) -->', text))
     assert set(records.load('transcribed')['tables']) == shown
+
+
+def test_the_coco_export_gave_the_nyu_layouts_numbers():
+    """docs/your_data.md's claim: `DEMO_FORMAT=coco make demo` (the demo data as a COCO json
+    and a nested tree of unlabeled images) gave the numbers of the NYU layout's demo record of
+    the same precision and device, to the last digit: the same images in the same order."""
+    coco, nyu = records.load('demo_coco'), records.load('demo')
+
+    def key(r):
+        return r.get('pretraining') or r.get('label'), r['seed'], r['precision'], r['device']
+
+    for kind, metrics in (('detection', ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75')),
+                          ('pretraining', ('knn_top1', 'knn_top1_init'))):  # fmt: skip
+        twins = {key(r): r for r in nyu[kind]}
+        assert coco[kind]
+        for r in coco[kind]:
+            assert 'coco-demo' in r['config']
+            twin = twins[key(r)]
+            assert [r[m] for m in metrics] == [twin[m] for m in metrics], r['run']
+            assert r.get('label_fraction') == twin.get('label_fraction')

@@ -132,7 +132,7 @@ def test_a_coco_export_runs_the_same(matrix, demo_root, tmp_path_factory):
     # the same images of the fraction: the fine-tunes' logs name the same subset size
     for out, f in ((coco, 'coco'), (nyu, 'nyu')):
         log = out / 'seed0' / 'frac0.5' / f'faster-rcnn_tiny_{f}-demo' / 'run_matrix.log'
-        assert 'fraction=0.5: 4 of 8 images (seed 0)' in log.read_text()
+        assert 'fraction=0.5: 6 of 8 images (seed 0)' in log.read_text()
 
 
 def test_rerun_skips_and_resume_continues(matrix):

@@ -3,16 +3,25 @@
 # make the data -> check it -> Barlow Twins pretraining on the unlabeled images -> Faster R-CNN
 # fine-tuned from it and from random init with the same budget, on 25% of the labeled images
 # -> tools/test.py -> a table -> which committed record (docs/results/demo.json) it matches.
+# DEMO_FORMAT=coco runs the same chain on the demo data exported to a COCO json and a nested
+# folder tree of unlabeled images (tools/dataset_converters/nyu2coco.py; docs/your_data.md),
+# into work_dirs/demo-coco-<precision>/, compared with docs/results/demo_coco.json.
 # A run whose final checkpoint exists is skipped (delete its folder in work_dirs/demo-<precision>/ to redo
 # it); an interrupted one is resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-DATA=${DEMO_DATA:-data/demo}
-SPEC=configs/matrix/demo.yml  # the runs; its table is the demo's
-SSL=configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py
-DET_RANDOM=configs/faster_rcnn/faster-rcnn_r18-w32_fpn_1xb8-adam-6e_nyu-demo.py
-DET_SSL=configs/faster_rcnn/faster-rcnn_r18-w32-barlowtwins-pre_fpn_1xb8-adam-6e_nyu-demo.py
+NYU_DATA=${DEMO_DATA:-data/demo}
+FORMAT=${DEMO_FORMAT:-nyu}
+case $FORMAT in
+    nyu) DATA=$NYU_DATA; NAME=demo ;;
+    coco) DATA=${DEMO_COCO_DATA:-data/demo-coco}; NAME=demo_coco ;;
+    *) echo "DEMO_FORMAT must be nyu or coco, not $FORMAT" >&2; exit 2 ;;
+esac
+SPEC=configs/matrix/$NAME.yml  # the runs; its table is the demo's
+SSL=configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_$FORMAT-demo.py
+DET_RANDOM=configs/faster_rcnn/faster-rcnn_r18-w32_fpn_1xb8-adam-6e_$FORMAT-demo.py
+DET_SSL=configs/faster_rcnn/faster-rcnn_r18-w32-barlowtwins-pre_fpn_1xb8-adam-6e_$FORMAT-demo.py
 export PYTHONWARNINGS=ignore
 # The precision the runs train in: bf16 where the CPU computes it natively and faster (AMX-BF16),
 # else fp32; DEMO_PRECISION=fp32 (or bf16) forces one. The numbers depend on it (and on the
@@ -22,7 +31,7 @@ if [[ $PRECISION == auto ]]; then
     PRECISION=$($PY -c "from custom_modules.engine import native_bf16
 print('bf16' if native_bf16('cpu') else 'fp32')")
 fi
-OUT=work_dirs/demo-$PRECISION
+OUT=work_dirs/${NAME//_/-}-$PRECISION
 # The schedule: the pretraining first, alone, with an OpenMP thread per core (up to 2: its
 # step scales, 0.44 s -> 0.29 s on 2 cores in fp32), then the two fine-tunes side by side with
 # one thread each (a Faster R-CNN step hardly scales: 0.86 s -> 0.68 s; and with 2 threads on
@@ -37,29 +46,30 @@ t0=$(date +%s)
 
 stage() { echo; echo "== [$1/4] $2 ($(date +%H:%M:%S), $(( ($(date +%s) - t0) / 60 )) min so far)"; }
 stem() { basename "$1" .py; }
-data_opts() {  # data_root overrides for the named dataloaders (or the k-NN hook)
-    for k in "$@"; do
-        case $k in
-            custom_hooks.*) printf '%s ' "$k.data_root=$DATA/" ;;
-            *) printf '%s ' "${k}_dataloader.dataset.data_root=$DATA/" ;;
-        esac
-    done
-}
-
-stage 1 "demo data in $DATA"
+stage 1 "demo data in $NYU_DATA"
 # .complete records how the data were made: data of another kind (the earlier digits, or
 # another seed) are regenerated, not reused
 MADE="make_demo_data.py --source glyphs --seed 0"
-if [[ ! -f $DATA/.complete || "$(cat "$DATA/.complete")" != "$MADE" ]]; then
-    rm -rf "$DATA"
-    $PY tools/make_demo_data.py "$DATA" --source glyphs --seed 0
-    echo "$MADE" >"$DATA/.complete"
+if [[ ! -f $NYU_DATA/.complete || "$(cat "$NYU_DATA/.complete")" != "$MADE" ]]; then
+    rm -rf "$NYU_DATA"
+    $PY tools/make_demo_data.py "$NYU_DATA" --source glyphs --seed 0
+    echo "$MADE" >"$NYU_DATA/.complete"
 else
-    echo "already there ($DATA/.complete); delete $DATA to regenerate"
+    echo "already there ($NYU_DATA/.complete); delete $NYU_DATA to regenerate"
+fi
+if [[ $FORMAT == coco ]]; then
+    EXPORT="nyu2coco.py $NYU_DATA --demo --unlabeled-tree ($MADE)"
+    if [[ ! -f $DATA/.complete || "$(cat "$DATA/.complete")" != "$EXPORT" ]]; then
+        rm -rf "$DATA"
+        $PY tools/dataset_converters/nyu2coco.py "$NYU_DATA" "$DATA" --demo --unlabeled-tree
+        echo "$EXPORT" >"$DATA/.complete"
+    else
+        echo "the COCO export is there too ($DATA/.complete)"
+    fi
 fi
 
 stage 2 "check the labeled data"
-$PY tools/check_dataset.py "$DET_RANDOM" --cfg-options $(data_opts train val) 2>/dev/null
+$PY tools/check_dataset.py "$DET_RANDOM" --data-root "$DATA/" 2>/dev/null
 
 stage 3 "pretrain ($SSL_THREADS threads), then fine-tune and test ($JOBS at once) in $PRECISION: tools/run_matrix.py $SPEC"
 matrix() { $PY tools/run_matrix.py "$SPEC" --data-root "$DATA/" --precision "$PRECISION" --out "$OUT" "$@"; }
@@ -72,11 +82,11 @@ ckpt() {  # ckpt RESULTS_JSON CONFIG: the checkpoint run_matrix.py recorded for 
                                          if r['config'] == sys.argv[2]))" "$OUT/$1" "$2"
 }
 $PY tools/vis_cross_correlation.py "$SSL" "$(ckpt ssl.json "$SSL")" --num 64 --show-dims 96 \
-    --out "$OUT/cross_correlation.png" --cfg-options $(data_opts train) | tail -5
+    --out "$OUT/cross_correlation.png" --data-root "$DATA/" | tail -5
 $PY tools/vis_detections.py "$DET_SSL" "$(ckpt results.json "$DET_SSL")" --num 4 \
-    --out "$OUT/detections.png" --cfg-options $(data_opts val test) | tail -1
-$PY tools/vis_featmaps.py "$DET_SSL" "$(ckpt results.json "$DET_SSL")" \
-    "$DATA/labeled/validation/images/3.JPEG" --out "$OUT/featmaps.png" | tail -1
+    --out "$OUT/detections.png" --data-root "$DATA/" | tail -1
+$PY tools/vis_featmaps.py "$DET_SSL" "$(ckpt results.json "$DET_SSL")" 2 \
+    --out "$OUT/featmaps.png" --data-root "$DATA/" | tail -1
 
 echo
 cat "$OUT/results.md"
@@ -84,5 +94,5 @@ echo "written: $OUT/results.json, $OUT/results.md, $OUT/{cross_correlation,detec
 echo
 echo "trained in $PRECISION on $($PY -c 'from custom_modules.engine import device_name
 print(device_name())'); against the committed record (the README's table of that precision):"
-$PY tools/records.py compare demo "$OUT"
+$PY tools/records.py compare "$NAME" "$OUT"
 echo "demo finished in $(( ($(date +%s) - t0) / 60 )) min"

@@ -4,8 +4,9 @@ Figure 2a).
     python tools/vis_featmaps.py CONFIG CKPT IMAGE [--out PNG] [--data-root DIR]
         [--cfg-options k=v ...]
 
-Each level is shown as the L2 norm over channels of its features, scaled to [0, 1] per level
-and laid over the (resized) input, beside the input itself.
+IMAGE is an image file, or a number: that image of the config's test dataset (``2``: its
+third; any dataset format). Each level is shown as the L2 norm over channels of its features,
+scaled to [0, 1] per level and laid over the (resized) input, beside the input itself.
 """
 
 import argparse
@@ -55,12 +56,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('image')
+    parser.add_argument('image', help="an image file, or N: the test dataset's image N")
     parser.add_argument('--out', help='PNG (default: next to the checkpoint)')
     add_data_arguments(parser)
     args = parser.parse_args(argv)
     model, dataset = load_detector(args.config, args.checkpoint, args.cfg_options, args.data_root)
-    rgb, maps, padded = feature_maps(model, dataset, args.image)
+    image = args.image
+    if image.isdigit() and not osp.exists(image):
+        image = dataset.get_data_info(int(image))['img_path']
+    rgb, maps, padded = feature_maps(model, dataset, image)
     cells = [cv2.resize(rgb[..., ::-1], (CELL, CELL), interpolation=cv2.INTER_AREA)]
     names = ['input']
     for i, m in enumerate(maps):

@@ -4,8 +4,7 @@ from .coco import CheckedCocoDataset, read_coco
 from .image_folder import list_images, read_list_file
 from .image_io import ImageReadError, read_image
 from .label_fraction import LabelFractionDataset, label_subset
-from .nyu_labeled import NYUDetDataset, index_split, nyu_layout_datasets
-from .nyu_labels import parse_label_file
+from .nyu_labeled import NYUDetDataset, nyu_layout_datasets
 from .packed import PackedImages, PackError, write_pack
 from .problems import DatasetError, Problem, describe_problems
 from .unlabeled import PackedUnlabeledImageDataset, UnlabeledImageDataset
@@ -16,14 +15,12 @@ __all__ = [
     'NYU_CLASSES',
     'ImageReadError',
     'Problem',
-    'parse_label_file',
     'read_image',
     'DatasetError',
     'NYUDetDataset',
     'build_det_dataset',
     'LabelFractionDataset',
     'label_subset',
-    'index_split',
     'describe_problems',
     'UnlabeledImageDataset',
     'PackedUnlabeledImageDataset',

@@ -1,7 +1,7 @@
 """Write the NYU labeled layout as COCO json: one split, or a whole data set as a user's own.
 
     python tools/dataset_converters/nyu2coco.py data/nyu/labeled/validation OUT.json [--demo]
-    python tools/dataset_converters/nyu2coco.py data/demo OUT_DIR --demo [--unlabeled-tree]
+    python tools/dataset_converters/nyu2coco.py data/demo OUT_DIR --demo [--unlabeled-tree [N]]
 
 Category ids are 1..K in the class order (NYU_CLASSES, or DEMO_CLASSES with --demo), ``bbox``
 is ``[x, y, w, h]``, an image's ``id`` is its file number and ``file_name`` its image file
@@ -32,9 +32,9 @@ from custom_modules.datasets import (  # noqa: E402
     NYU_CLASSES,
     DatasetError,
     describe_problems,
-    index_split,
     list_images,
 )
+from custom_modules.datasets.nyu_labeled import index_split  # noqa: E402
 
 SPLITS = ('training', 'validation')
 
@@ -121,8 +121,13 @@ def main(argv=None):
     parser.add_argument('--demo', action='store_true', help='use the demo data class list')
     parser.add_argument(
         '--unlabeled-tree',
-        action='store_true',
-        help='a root: unlabeled images in nested folders, mixed-case extensions',
+        type=int,
+        nargs='?',
+        const=1000,
+        default=0,
+        metavar='N',
+        help='a root: unlabeled images in nested folders of N (default 1000), mixed-case '
+        'extensions',
     )
     args = parser.parse_args(argv)
     classes = DEMO_CLASSES if args.demo else NYU_CLASSES

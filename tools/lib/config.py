@@ -175,7 +175,7 @@ def set_data_root(cfg, root: str) -> List[str]:
 
     Args:
         cfg (mmengine.Config): The config, changed in place.
-        root (str): The data set's root (the folder holding ``labeled/``, ``unlabeled/``).
+        root (str): The data set's root (what every ``data_root`` becomes).
 
     Returns:
         list[str]: The keys set, dotted as for ``--cfg-options`` (e.g.
@@ -284,7 +284,7 @@ def add_data_arguments(parser, data_root_help: Optional[str] = None):
     parser.add_argument(
         '--data-root',
         help=data_root_help
-        or 'the data set root (holding labeled/, unlabeled/): sets data_root of every '
+        or 'the data set root: sets data_root of every '
         'dataloader, evaluator and hook that reads data',
     )
     parser.add_argument(

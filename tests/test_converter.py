@@ -81,3 +81,34 @@ def test_mmdet_coco_dataset_reads_the_json(demo_root, tmp_path):
         assert [(x['bbox'], x['bbox_label']) for x in c['instances']] == [
             (x['bbox'], x['bbox_label']) for x in n['instances']
         ]
+
+
+def test_yolo_txt_to_coco(tmp_path, capsys):
+    """YOLO's normalised centre boxes become COCO pixel boxes; a malformed line is named by
+    file and line and left out, and the tool says so by its exit status."""
+    import json
+
+    from PIL import Image
+
+    from tools.dataset_converters.yolo2coco import main as yolo2coco
+
+    (tmp_path / 'images' / 'sub').mkdir(parents=True)
+    (tmp_path / 'labels' / 'sub').mkdir(parents=True)
+    Image.new('RGB', (200, 100)).save(tmp_path / 'images' / 'sub' / 'a.jpg')
+    Image.new('RGB', (50, 50)).save(tmp_path / 'images' / 'b.PNG')  # no label: no objects
+    (tmp_path / 'labels' / 'sub' / 'a.txt').write_text('1 0.5 0.5 0.2 0.4\n0 0.1 0.1 nan 0.1\n'
+                                                       '7 0.5 0.5 0.1 0.1\nbad line\n')  # fmt: skip
+    (tmp_path / 'classes.txt').write_text('cat\ndomestic dog\n')
+    out = tmp_path / 'out.json'
+    rc = yolo2coco([str(tmp_path / 'images'), str(tmp_path / 'labels'),
+                    str(tmp_path / 'classes.txt'), str(out)])  # fmt: skip
+    assert rc == 1
+    coco = json.loads(out.read_text())
+    assert [i['file_name'] for i in coco['images']] == ['b.PNG', 'sub/a.jpg']
+    (ann,) = coco['annotations']
+    assert ann['image_id'] == 2 and ann['category_id'] == 2
+    assert ann['bbox'] == [80.0, 30.0, 40.0, 40.0]
+    assert [c['name'] for c in coco['categories']] == ['cat', 'domestic dog']
+    said = capsys.readouterr().out
+    for line in (2, 3, 4):
+        assert f'a.txt:{line}: ' in said

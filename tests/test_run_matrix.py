@@ -412,3 +412,26 @@ def test_precision_forces_every_run_and_names_the_output(tmp_path):
         assert o['optim_wrapper.type'] == 'BF16OptimWrapper' and o['optim_wrapper.enabled']
     with pytest.raises(SystemExit, match='precision'):
         load_spec(str(path), precision='fp16')
+
+
+def test_num_classes_come_from_a_coco_json(tmp_path):
+    """Without spec classes, a COCO-format training set's json gives the model its number of
+    classes (a user's json rarely has the demo's ten)."""
+    from tools.lib.spec import data_options
+
+    (tmp_path / 'annotations').mkdir()
+    (tmp_path / 'training').mkdir()
+    (tmp_path / 'validation').mkdir()
+    names = ['a', 'b c', 'd']
+    coco = dict(images=[], annotations=[],
+                categories=[dict(id=i + 1, name=n) for i, n in enumerate(names)])  # fmt: skip
+    for split in ('training', 'validation'):
+        (tmp_path / 'annotations' / f'{split}.json').write_text(json.dumps(coco))
+    opts = data_options('tests/configs/faster-rcnn_tiny_coco-demo.py', str(tmp_path) + '/')
+    assert opts['model.roi_head.bbox_head.num_classes'] == 3
+    # the spec's classes win; the NYU layout's come from its config
+    opts = data_options('tests/configs/faster-rcnn_tiny_coco-demo.py', str(tmp_path), ['x', 'y'])
+    assert opts['model.roi_head.bbox_head.num_classes'] == 2
+    assert 'model.roi_head.bbox_head.num_classes' not in data_options(
+        'tests/configs/faster-rcnn_tiny_nyu-demo.py', str(tmp_path)
+    )

@@ -9,13 +9,15 @@ A spec (YAML) names the pretraining runs and the detectors fine-tuned from them:
 
     name: demo                      # results in work_dirs/<name>/ (or --out)
     seeds: [0]                      # every run once per seed (randomness.seed)
-    data_root: data/demo/           # optional: every dataloader's and the k-NN hook's data_root
+    data_root: data/demo/           # optional: every dataset's data_root (the k-NN hook's too)
     precision: auto                 # optional: auto (default), bf16 or fp32 (--precision)
-    classes: [zero, one, ...]       # optional: the labeled datasets' and the k-NN hook's classes
+    classes: [dog, domestic cat]    # optional: every labeled dataset's classes (spaces are
+                                    # fine), their number every num_classes of the model; without
+                                    # it a COCO json's categories set num_classes
     label_fractions: [0.1, 1.0]     # optional: every fine-tune once per fraction of the
                                     # labeled training images (a class-stratified subset drawn
-                                    # by the run's seed, the same for every initialisation;
-                                    # NYUDetDataset's label_fraction); an entry may set its own
+                                    # by the run's seed, the same for every initialisation:
+                                    # LabelFractionDataset, any dataset); an entry may set its own
     pretraining:
       - {name: barlowtwins, label: Barlow Twins, config: configs/barlowtwins/....py}
     detection:
@@ -34,7 +36,9 @@ With ``--jobs N`` up to N runs go at once, each fine-tune as soon as its pretrai
 finished; every output line then starts with the run's tag.
 
 Each run has its own work dir, ``<out>/seed<S>/<config name or run_name>`` (a fine-tune of a
-spec with ``label_fractions``: ``<out>/seed<S>/frac<F>/<config name or run_name>``). A run whose
+spec with ``label_fractions``: ``<out>/seed<S>/frac<F>/<config name or run_name>``), and trains
+the config it writes there (``<config name>.py``: the spec's options merged, the labeled
+dataset wrapped for a fraction; nothing on the command line but the file). A run whose
 last checkpoint exists is skipped, one with a ``last_checkpoint`` but no final checkpoint is
 resumed, and a detector is tested (``tools/test.py``) unless its ``test/metrics.json`` is newer
 than its checkpoint. A fine-tune gets its pretraining run's last checkpoint of the same seed

@@ -144,7 +144,8 @@ def data_classes(ds: dict) -> Optional[tuple]:
 
     if not all(osp.exists(p) for p in dataset_folders(ds)):
         return None
-    return tuple(build_det_dataset(ds, test_mode=True, lazy_init=True).metainfo['classes'])
+    built = build_det_dataset(ds, test_mode=True, lazy_init=True, serialize_data=False)
+    return tuple(built.metainfo['classes'])
 
 
 def data_options(config: str, data_root: Optional[str], classes=None) -> dict:

@@ -9,6 +9,8 @@ import cv2
 import mmpretrain
 from conftest import ROOT, TINY_DET, upstream
 
+TINY_COCO = osp.join(ROOT, 'tests', 'configs', 'faster-rcnn_tiny_coco-demo.py')
+
 # mmpretrain's wheel ships its tools as mmdet's does (mim's `.mim/tools`); upstream() joins its
 # argument to mmdet's tools folder, so an absolute path runs one of these.
 MMPRETRAIN_TOOLS = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools')
@@ -36,25 +38,17 @@ def test_browse_dataset_draws_the_boxes(demo_root, tmp_path):
 
 
 def test_browse_dataset_draws_a_coco_json(demo_root, tmp_path):
-    """The same tool on the tiny detector reading the training split as COCO json
-    (tools/dataset_converters/nyu2coco.py) through mmdet's own CocoDataset."""
-    from custom_modules.datasets import DEMO_CLASSES
+    """The same tool on the COCO-format tiny detector (CheckedCocoDataset) reading the tiny
+    demo data exported to COCO json (tools/dataset_converters/nyu2coco.py)."""
     from tools.dataset_converters.nyu2coco import main as nyu2coco
 
-    split = osp.join(demo_root, 'labeled', 'training')
-    ann_file = str(tmp_path / 'training.json')
-    nyu2coco([split, ann_file, '--demo'])
-    config = tmp_path / 'faster-rcnn_tiny_coco-demo.py'
-    config.write_text(f"""_base_ = {TINY_DET!r}
-train_dataloader = dict(dataset=dict(
-    _delete_=True, type='CocoDataset', data_root='', ann_file={ann_file!r},
-    data_prefix=dict(img={osp.join(split, 'images')!r}), metainfo=dict(classes={DEMO_CLASSES!r}),
-    filter_cfg=dict(filter_empty_gt=True, min_size=0), pipeline=_base_.train_pipeline))
-""")
+    export = str(tmp_path / 'demo-coco')
+    nyu2coco([demo_root, export, '--demo', '--unlabeled-tree', '4'])
     out_dir = tmp_path / 'browse'
-    upstream('analysis_tools/browse_dataset.py', str(config), '--not-show', '--output-dir',
-             str(out_dir), cwd=tmp_path)  # fmt: skip
-    assert sorted(os.listdir(out_dir)) == sorted(os.listdir(osp.join(split, 'images')))
+    upstream('analysis_tools/browse_dataset.py', TINY_COCO, '--not-show', '--output-dir',
+             str(out_dir), '--cfg-options', f'train_dataloader.dataset.data_root={export}/',
+             cwd=tmp_path)  # fmt: skip
+    assert sorted(os.listdir(out_dir)) == sorted(os.listdir(osp.join(export, 'training')))
 
 
 def test_get_flops(demo_root, tmp_path):

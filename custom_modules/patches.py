@@ -198,13 +198,18 @@ def _local_loader() -> None:
 
 
 def _atomic_save() -> None:
+    import mmengine.runner as mm_runner_package
     import mmengine.runner.checkpoint as mm_checkpoint
     import mmengine.runner.runner as mm_runner
 
-    from .engine.atomic import save_checkpoint
+    from .engine import atomic
 
-    replace(mm_checkpoint, 'save_checkpoint', save_checkpoint)
-    replace(mm_runner, 'save_checkpoint', save_checkpoint)  # Runner.save_checkpoint calls this
+    atomic.UPSTREAM_SAVE = original(mm_checkpoint, 'save_checkpoint')
+    replace(mm_checkpoint, 'save_checkpoint', atomic.save_checkpoint)
+    replace(mm_runner, 'save_checkpoint', atomic.save_checkpoint)  # Runner.save_checkpoint
+    # the package's re-export: `from mmengine.runner import save_checkpoint` (mmpretrain's own
+    # modules and tests write that) reaches the atomic save too
+    replace(mm_runner_package, 'save_checkpoint', atomic.save_checkpoint)
 
 
 def _checked_pretrained() -> None:
@@ -269,7 +274,8 @@ PATCHES = (
     ),
     Patch(
         'atomic_save',
-        'mmengine.runner.checkpoint.save_checkpoint, mmengine.runner.runner.save_checkpoint',
+        'mmengine.runner.checkpoint.save_checkpoint, mmengine.runner.runner.save_checkpoint, '
+        'mmengine.runner.save_checkpoint',
         'mmengine writes a checkpoint straight under its final name: a process killed during '
         'the write leaves a truncated epoch_N.pth. Local paths are written to a temporary file '
         'and renamed (engine/atomic.py); other backends go to the original.',

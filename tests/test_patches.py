@@ -30,7 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def installed():
     """What the patches leave in upstream's objects, to compare before and after."""
     return dict(
-        save=(mm_checkpoint.save_checkpoint, mm_runner.save_checkpoint),
+        save=(
+            mm_checkpoint.save_checkpoint,
+            mm_runner.save_checkpoint,
+            __import__('mmengine.runner').runner.save_checkpoint,
+        ),
         upstream_save=patches.original(mm_checkpoint, 'save_checkpoint'),
         loader=CheckpointLoader._schemes[''],
         schemes=list(CheckpointLoader._schemes),
@@ -40,14 +44,27 @@ def installed():
 
 
 def test_every_change_is_installed():
+    import mmengine.runner
+
+    from custom_modules.engine import atomic
+
     assert mm_checkpoint.save_checkpoint is save_checkpoint
     assert mm_runner.save_checkpoint is save_checkpoint
+    # every route to a save, the package's re-export too (mmpretrain imports it from there)
+    assert mmengine.runner.save_checkpoint is save_checkpoint
     upstream = patches.original(mm_checkpoint, 'save_checkpoint')
     assert upstream is not save_checkpoint and upstream.__module__ == 'mmengine.runner.checkpoint'
+    assert atomic.UPSTREAM_SAVE is upstream  # where a remote path's save goes
     assert CheckpointLoader._schemes[''] is load_from_local
     assert WEIGHT_INITIALIZERS.get('Pretrained') is CheckedPretrainedInit
     allowed = torch.serialization.get_safe_globals()
     assert all(g in allowed for g in SAFE_GLOBALS)
+
+
+def test_the_atomic_save_does_not_import_the_patches():
+    """patches.py imports engine/atomic.py to install it: no import back (a cycle)."""
+    source = (ROOT / 'custom_modules' / 'engine' / 'atomic.py').read_text()
+    assert 'patches' not in ''.join(ln for ln in source.splitlines(True) if 'import' in ln)
 
 
 def test_applying_again_or_reloading_installs_nothing_twice():
@@ -59,14 +76,16 @@ def test_applying_again_or_reloading_installs_nothing_twice():
     importlib.reload(custom_modules)
     assert installed() == before
     # the upstream function kept is upstream's, not ours: a remote path reaches it, no recursion
+    from custom_modules.engine import atomic
+
+    assert atomic.UPSTREAM_SAVE is patches.original(mm_checkpoint, 'save_checkpoint')
+    assert atomic.UPSTREAM_SAVE.__module__ == 'mmengine.runner.checkpoint'
     calls = []
-    originals = mm_checkpoint.__dict__['_custom_modules_originals']
-    real = originals['save_checkpoint']
-    originals['save_checkpoint'] = lambda *a: calls.append(a)
+    real, atomic.UPSTREAM_SAVE = atomic.UPSTREAM_SAVE, lambda *a: calls.append(a)
     try:
         save_checkpoint({'x': 1}, 's3://bucket/epoch_1.pth')
     finally:
-        originals['save_checkpoint'] = real
+        atomic.UPSTREAM_SAVE = real
     assert calls == [({'x': 1}, 's3://bucket/epoch_1.pth', None, None)]
 
 

@@ -15,8 +15,6 @@ import os.path as osp
 import mmengine.runner.checkpoint as mm_checkpoint
 import torch
 
-from ..patches import original
-
 
 def _fsync_dir(path: str) -> None:
     """Make a rename in ``path`` durable (no-op where directories cannot be opened)."""
@@ -60,10 +58,14 @@ def atomic_write_text(path: str, text: str) -> None:
     atomic_write(path, lambda f: f.write(text.encode()))
 
 
+# mmengine's own save_checkpoint: patches.py keeps it here as it installs ours in its place (this
+# module does not load patches.py, which loads it)
+UPSTREAM_SAVE = mm_checkpoint.save_checkpoint
+
+
 def save_checkpoint(checkpoint, filename, file_client_args=None, backend_args=None):
     """mmengine's ``save_checkpoint``, atomic for local paths; other backends (``s3://``,
     ``pavi://``, ...) go to mmengine's own function unchanged."""
     if '://' in str(filename) or file_client_args is not None or backend_args is not None:
-        upstream = original(mm_checkpoint, 'save_checkpoint')
-        return upstream(checkpoint, filename, file_client_args, backend_args)
+        return UPSTREAM_SAVE(checkpoint, filename, file_client_args, backend_args)
     atomic_write(str(filename), lambda f: torch.save(checkpoint, f))

@@ -81,7 +81,7 @@ def test_bf16_losses_track_fp32(config, batch_size, grad_cos, demo_root):
         if mode == 'bf16':  # also where the CPU only emulates bf16
             cfg.enabled = True
         if mode == 'fp32':  # whatever the demo config chose
-            for key in ('channels_last', 'fp32_ops', 'fp32_outputs', 'fp32_modules', 'enabled'):
+            for key in ('channels_last', 'enabled'):
                 cfg.pop(key, None)
         wrapper = build_optim_wrapper(model, cfg)
         assert isinstance(wrapper, BF16OptimWrapper) == (mode == 'bf16')
@@ -108,6 +108,44 @@ def test_bf16_losses_track_fp32(config, batch_size, grad_cos, demo_root):
     # the bf16 run trained in channels_last; the parameters (and so checkpoints) stay fp32
     assert model.backbone.conv1.weight.is_contiguous(memory_format=torch.channels_last)
     assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+def test_every_neck_head_loss_and_projector_declares_its_precision():
+    """A module of this package that is not a whole model or a data preprocessor (a neck, head,
+    loss, projector) says how it runs under bf16 autocast where it is written
+    (``autocast_precision``, its own or a parent's of this package): a new projector that said
+    nothing would silently run in bf16. mmpretrain's projector and mmdet's heads are declared
+    in one table, as they cannot be where they are written."""
+    import inspect
+
+    from mmdet.models import BaseDetector
+    from mmengine.model import BaseDataPreprocessor
+    from mmpretrain.models import BaseSelfSupervisor
+    from mmpretrain.models.necks import NonLinearNeck
+
+    import custom_modules.models as ours
+    from custom_modules.engine import declared_precision
+
+    whole = (BaseDetector, BaseSelfSupervisor, BaseDataPreprocessor)
+    modules = {c for _, c in inspect.getmembers(ours, inspect.isclass)
+               if issubclass(c, torch.nn.Module) and c.__module__.startswith('custom_modules')
+               and not issubclass(c, whole)}  # fmt: skip
+    assert {'VICRegExpander', 'BarlowTwinsLoss', 'VICRegHead', 'UPDETRHead'} <= {
+        c.__name__ for c in modules}  # fmt: skip
+    silent = sorted(c.__name__ for c in modules if declared_precision(c, implicit=False) is None)
+    assert not silent, (
+        f'declare autocast_precision on {silent} (custom_modules/engine/precision.py)'
+    )
+    assert declared_precision(NonLinearNeck) == 'fp32'
+
+    class NewProjector(torch.nn.Module):
+        pass
+
+    class NewLoss(torch.nn.Module):
+        pass
+
+    assert declared_precision(NewProjector, implicit=False) is None
+    assert declared_precision(NewLoss) == 'fp32'  # a loss by its name, when it says nothing
 
 
 def test_fp32_regions_under_autocast():
@@ -181,8 +219,8 @@ def test_ssl_trains_in_bf16_from_tools_train(demo_root, tmp_path):
     run_tool('tools/train.py', BT_TINY, '--work-dir', str(tmp_path), '--data-root', demo_root,
              '--cfg-options', *BF16, 'train_cfg.max_epochs=1')  # fmt: skip
     log = last_log(str(tmp_path))
-    # BarlowTwinsLoss and the projector
-    assert "bf16 autocast: in fp32 1 loss modules, 1 ['NonLinearNeck'" in log
+    # BarlowTwinsLoss and the projector, as their classes declare (engine/precision.py)
+    assert "bf16 autocast: fp32: ['BarlowTwinsLoss', 'NonLinearNeck']" in log
     assert 'Epoch(train) [1][2/2]' in log
     assert log.count('k-NN probe (epoch') == 2  # before training and after epoch 1
     assert osp.isfile(tmp_path / 'epoch_1.pth')

@@ -39,7 +39,7 @@ def trial(cfg, batches, device, bf16, seed):
     model.init_weights()
     model = model.to(device).train()
     optim_cfg = copy.deepcopy(cfg.optim_wrapper)
-    for key in ('channels_last', 'fp32_ops', 'fp32_outputs', 'fp32_modules', 'enabled'):
+    for key in ('channels_last', 'enabled'):
         optim_cfg.pop(key, None)
     optim_cfg.type = 'BF16OptimWrapper' if bf16 else 'OptimWrapper'
     if bf16:

@@ -5,25 +5,16 @@ later) run bf16 convolutions several times faster than fp32, and faster still wh
 are channels_last. :class:`BF16OptimWrapper` is a drop-in ``OptimWrapper``: switch any config
 with ``optim_wrapper.type=BF16OptimWrapper``. bf16 has fp32's exponent range, so no loss scaling.
 
-What runs in which precision:
-
-* convolutions, linear layers and matmuls: bf16 (torch autocast's own list);
-* every module whose class name ends with ``Loss``, every function decorated with
-  :func:`fp32` (the SSL heads' ``loss``) and ``fp32_modules`` (the SSL projectors, whose
-  outputs are normalised over the batch, where bf16 rounding of the embedding would swamp its
-  small spread at initialisation: the first gradient's cosine to fp32's drops from 0.99 to
-  0.95 at batch 16): fp32, autocast off, inputs cast to fp32;
-* ``fp32_ops`` (mmcv's RoIAlign/RoIPool, which have no bf16 kernel and read channels_last
-  input wrongly): fp32 on contiguous inputs, output cast back to the input's dtype;
-* ``fp32_outputs`` (mmdet's dense and bbox heads): their convs run in bf16, their outputs are
-  cast to fp32, so that anchors, box decoding, NMS and the losses work in fp32 (bf16 boxes
-  would be off by up to 4 px at 1333 px).
+What runs in which precision: convolutions, linear layers and matmuls in bf16 (torch autocast's
+own list); functions decorated with :func:`fp32` (the SSL heads' ``loss``) in fp32; and each
+module as its class declares (``autocast_precision``, ``custom_modules/engine/precision.py``):
+losses and SSL projectors in fp32, mmcv's RoIAlign/RoIPool in fp32 on contiguous inputs,
+detection heads with fp32 outputs.
 """
 
 import contextlib
-import functools
 import os
-from typing import Sequence, Union
+from typing import Union
 
 import torch
 import torch.nn as nn
@@ -32,44 +23,10 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 
-_DEVICE_TYPES = ('cpu', 'cuda')
-# mmcv ops without bf16 kernels, which also read channels_last input wrongly (RoIAlign)
-FP32_OPS = ('RoIAlign', 'RoIPool')
-# SSL projectors: their outputs are normalised over the batch, where bf16 rounding (relative to
-# the embedding, not to its spread over the batch) would swamp the signal
-FP32_MODULES = ('NonLinearNeck', 'VICRegExpander')
-# heads whose outputs are decoded (anchors, boxes, NMS): mmdet 2.x's ``force_fp32`` places
-FP32_OUTPUTS = ('BaseDenseHead', 'BBoxHead', 'FCNMaskHead')
+from .precision import _LOW, autocast_off, cast, declared_precision
+
 # (autocast-off context, input dtype) of each fp32 region a forward pre-hook opened (LIFO)
 _OPEN_REGIONS = []
-
-
-def _autocast_off() -> contextlib.ExitStack:
-    """A context that disables every autocast currently on."""
-    stack = contextlib.ExitStack()
-    for device_type in _DEVICE_TYPES:
-        if torch.is_autocast_enabled(device_type):
-            stack.enter_context(torch.autocast(device_type, enabled=False))
-    return stack
-
-
-_LOW = (torch.bfloat16, torch.float16)
-
-
-def _cast(obj, dtype=torch.float32, contiguous=False):
-    """``obj`` with its floating tensors (also inside lists, tuples, dicts) cast to ``dtype``;
-    towards fp32 only bf16/fp16 tensors are cast (fp64 stays fp64)."""
-    if isinstance(obj, torch.Tensor):
-        if obj.is_floating_point():
-            if dtype != torch.float32 or obj.dtype in _LOW:
-                obj = obj.to(dtype)
-            return obj.contiguous() if contiguous else obj
-        return obj
-    if isinstance(obj, (list, tuple)) and not hasattr(obj, '_fields'):
-        return type(obj)(_cast(o, dtype, contiguous) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _cast(v, dtype, contiguous) for k, v in obj.items()}
-    return obj
 
 
 def _first_float_dtype(obj):
@@ -88,23 +45,10 @@ def _first_float_dtype(obj):
     return None
 
 
-def fp32(fn):
-    """Decorator: run ``fn`` in fp32 under any autocast (bf16/fp16 tensor arguments cast to
-    float32, autocast disabled; fp64 stays fp64). Used for losses, which must not be
-    computed in bf16."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with _autocast_off():
-            return fn(*_cast(args), **_cast(kwargs))
-
-    return wrapper
-
-
 def _fp32_pre_hook(contiguous):
     def hook(module, args, kwargs):
-        _OPEN_REGIONS.append((_autocast_off(), _first_float_dtype((args, kwargs))))
-        return _cast(args, contiguous=contiguous), _cast(kwargs, contiguous=contiguous)
+        _OPEN_REGIONS.append((autocast_off(), _first_float_dtype((args, kwargs))))
+        return cast(args, contiguous=contiguous), cast(kwargs, contiguous=contiguous)
 
     return hook
 
@@ -114,7 +58,7 @@ def _fp32_post_hook(cast_back):
         stack, in_dtype = _OPEN_REGIONS.pop()
         stack.close()
         if cast_back and in_dtype in _LOW:
-            return _cast(output, in_dtype)
+            return cast(output, in_dtype)
         return output
 
     return hook
@@ -175,7 +119,7 @@ def _fp32_region(module, contiguous, cast_back):
 
 
 def _fp32_output_hook(module, args, output):
-    return _cast(output)
+    return cast(output)
 
 
 def _channels_last_pre_hook(module, args):
@@ -187,28 +131,15 @@ def _channels_last_pre_hook(module, args):
     )
 
 
-def prepare_bf16(
-    model: nn.Module,
-    channels_last: bool = True,
-    fp32_ops: Sequence[str] = FP32_OPS,
-    fp32_outputs: Sequence[str] = FP32_OUTPUTS,
-    fp32_modules: Sequence[str] = FP32_MODULES,
-) -> nn.Module:
-    """Make ``model`` (in place) ready for bf16 autocast: fp32 regions around losses and
-    ``fp32_ops``, and, with ``channels_last``, 4-D weights and the backbone's input in
-    channels_last. Idempotent.
+def prepare_bf16(model: nn.Module, channels_last: bool = True) -> nn.Module:
+    """Make ``model`` (in place) ready for bf16 autocast: each module in the precision its class
+    declares (``declared_precision``), and, with ``channels_last``, 4-D weights and the
+    backbone's input in channels_last. Idempotent.
 
     Args:
         model (nn.Module): The model, or a model wrapper (DDP) around it.
         channels_last (bool): Convert 4-D parameters to channels_last and the input of
             ``model.backbone`` (or of the model, when it has none) to channels_last.
-        fp32_ops (Sequence[str]): Classes (by name, subclasses included) whose modules run
-            in fp32 on contiguous inputs, output cast back to the input's dtype.
-        fp32_outputs (Sequence[str]): Classes (by name, subclasses included) whose modules'
-            outputs are cast to fp32: detection heads, whose outputs feed the losses,
-            anchors, box decoding and NMS.
-        fp32_modules (Sequence[str]): Classes (by name, subclasses included) whose modules
-            run in fp32 and give fp32 outputs, like the losses: the SSL projectors.
 
     Returns:
         nn.Module: ``model``.
@@ -216,31 +147,24 @@ def prepare_bf16(
     module = model.module if is_model_wrapper(model) else model
     if getattr(module, '_bf16_prepared', False):
         return model
-    counts = dict(losses=0, fp32_modules=0, fp32_ops=0, fp32_outputs=0)
+    counts = {}
     for m in module.modules():
-        names = {c.__name__ for c in type(m).__mro__}
-        if names & set(fp32_ops):
+        precision = declared_precision(type(m))
+        if precision == 'fp32_op':
             _fp32_region(m, contiguous=True, cast_back=True)
-            counts['fp32_ops'] += 1
-        elif type(m).__name__.endswith('Loss'):
+        elif precision == 'fp32':
             _fp32_region(m, contiguous=False, cast_back=False)
-            counts['losses'] += 1
-        elif names & set(fp32_modules):
-            _fp32_region(m, contiguous=False, cast_back=False)
-            counts['fp32_modules'] += 1
-        elif names & set(fp32_outputs):
+        elif precision == 'fp32_output':
             m.register_forward_hook(_fp32_output_hook)
-            counts['fp32_outputs'] += 1
+        if precision in ('fp32', 'fp32_op', 'fp32_output'):
+            counts.setdefault(precision, set()).add(type(m).__name__)
     if channels_last:
         module.to(memory_format=torch.channels_last)
         getattr(module, 'backbone', module).register_forward_pre_hook(_channels_last_pre_hook)
     module._bf16_prepared = True
-    print_log(
-        f'bf16 autocast: in fp32 {counts["losses"]} loss modules, {counts["fp32_modules"]} '
-        f'{list(fp32_modules)}, {counts["fp32_ops"]} {list(fp32_ops)}; fp32 outputs of '
-        f'{counts["fp32_outputs"]} {list(fp32_outputs)}; channels_last={channels_last}',
-        logger='current',
-    )
+    said = '; '.join(f'{p}: {sorted(names)}' for p, names in sorted(counts.items()))
+    print_log(f'bf16 autocast: {said or "nothing declared"}; channels_last={channels_last}',
+              logger='current')  # fmt: skip
     return model
 
 
@@ -256,13 +180,8 @@ class BF16OptimWrapper(OptimWrapper):
     Args:
         optimizer: As for :class:`mmengine.optim.OptimWrapper`.
         channels_last (bool): Put 4-D weights and the backbone's input in channels_last.
-            Defaults to True.
-        fp32_ops (Sequence[str]): Module classes run in fp32 on contiguous inputs (mmcv
-            ops without bf16 kernels or channels_last support). Defaults to ``FP32_OPS``.
-        fp32_outputs (Sequence[str]): Module classes whose outputs are cast to fp32 (the
-            detection heads). Defaults to ``FP32_OUTPUTS``.
-        fp32_modules (Sequence[str]): Module classes run in fp32 with fp32 outputs (the SSL
-            projectors). Defaults to ``FP32_MODULES``.
+            Defaults to True. Which modules stay in fp32 is declared by their classes
+            (``custom_modules/engine/precision.py``).
         enabled (bool or str): ``True``: bf16 autocast; ``False``: fp32 (channels_last still
             applies: fp32 convolutions are faster in it too, the demo's Barlow Twins step
             0.44 s vs 0.50 s on a Xeon without AMX); ``'auto'``: bf16 where
@@ -276,17 +195,11 @@ class BF16OptimWrapper(OptimWrapper):
         self,
         optimizer,
         channels_last: bool = True,
-        fp32_ops: Sequence[str] = FP32_OPS,
-        fp32_outputs: Sequence[str] = FP32_OUTPUTS,
-        fp32_modules: Sequence[str] = FP32_MODULES,
         enabled: Union[bool, str] = 'auto',
         **kwargs,
     ):
         super().__init__(optimizer, **kwargs)
         self.channels_last = channels_last
-        self.fp32_ops = tuple(fp32_ops)
-        self.fp32_outputs = tuple(fp32_outputs)
-        self.fp32_modules = tuple(fp32_modules)
         assert enabled in (True, False, 'auto'), enabled
         self.enabled = enabled
         self._recorded = False
@@ -311,7 +224,7 @@ class BF16OptimWrapper(OptimWrapper):
             hub.update_info('precision', 'bf16' if self.enabled else 'fp32')
             hub.update_info('device', device_name(device_type))
             self._recorded = True
-        prepare_bf16(model, self.channels_last, self.fp32_ops, self.fp32_outputs, self.fp32_modules)
+        prepare_bf16(model, self.channels_last)
         with super().optim_context(model):
             with torch.autocast(device_type, dtype=torch.bfloat16, enabled=self.enabled):
                 yield

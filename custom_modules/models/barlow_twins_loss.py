@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ..engine.bf16_optim_wrapper import fp32
+from ..engine.precision import fp32
 from .gather import gather_with_grad, off_diagonal
 
 
@@ -17,6 +17,8 @@ class BarlowTwinsLoss(BaseModule):
         lambd (float): Weight of the redundancy-reduction (off-diagonal) term. Defaults to
             0.0051, the paper's.
     """
+
+    autocast_precision = 'fp32'  # the loss: fp32 under bf16 autocast (engine/precision.py)
 
     def __init__(self, lambd: float = 0.0051):
         super().__init__()
@@ -45,6 +47,8 @@ class GatheredCrossCorrelationHead(BaseModule):
         in_channels (int): Embedding width ``D``.
         loss (dict): The loss of the matrix. Defaults to :class:`BarlowTwinsLoss`.
     """
+
+    autocast_precision = 'autocast'  # its loss() is @fp32; the rest as autocast decides
 
     def __init__(self, in_channels: int, loss: dict = dict(type='BarlowTwinsLoss'), init_cfg=None):
         super().__init__(init_cfg)

@@ -30,7 +30,7 @@ from mmpretrain.models.utils.data_preprocessor import SelfSupDataPreprocessor
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from ..engine.bf16_optim_wrapper import fp32
+from ..engine.precision import fp32
 from ..transforms.ssl_view import jitter_range
 
 JITTER_OPS = ('brightness', 'contrast', 'saturation', 'hue')

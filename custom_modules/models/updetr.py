@@ -72,6 +72,9 @@ class UPDETRHead(DETRHead):
             (patch) for pretraining.
     """
 
+    # as mmdet's DETRHead: autocast decides (its losses are modules, in fp32)
+    autocast_precision = 'autocast'
+
     def __init__(
         self, *args, feat_channels: int = 2048, loss_feature_weight: float = 1.0, **kwargs
     ):

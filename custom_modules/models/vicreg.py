@@ -10,7 +10,7 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..engine.bf16_optim_wrapper import fp32
+from ..engine.precision import fp32
 
 
 @MODELS.register_module()
@@ -30,6 +30,9 @@ class VICRegExpander(BaseModule):
             whole model) so that several GPUs normalise over the global batch; mmengine turns
             it into BN on one device, and so does CPUAwareDDP on CPUs.
     """
+
+    # a projector: its outputs are normalised over the batch (engine/precision.py)
+    autocast_precision = 'fp32'
 
     def __init__(
         self,
@@ -69,6 +72,8 @@ class VICRegHead(BaseModule):
     Args:
         loss (dict): The VICReg loss config.
     """
+
+    autocast_precision = 'autocast'  # its loss() is @fp32; the rest as autocast decides
 
     def __init__(self, loss: dict = dict(type='VICRegLoss'), init_cfg=None):
         super().__init__(init_cfg)

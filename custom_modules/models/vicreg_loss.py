@@ -33,6 +33,8 @@ class VICRegLoss(BaseModule):
         eps (float): Added to the variance before the square root. Defaults to 1e-4.
     """
 
+    autocast_precision = 'fp32'  # the loss: fp32 under bf16 autocast (engine/precision.py)
+
     def __init__(
         self,
         sim_coeff: float = 25.0,

@@ -7,7 +7,7 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..engine.bf16_optim_wrapper import fp32
+from ..engine.precision import fp32
 from .vicreg import VICRegHead
 
 

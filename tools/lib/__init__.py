@@ -3,8 +3,8 @@ never another tool; benchmarks may import them too; nothing here imports a tool.
 
 - ``config``: a config as the tools read it: ``--data-root`` (``set_data_root``), warnings for
   ``--cfg-options`` keys nothing reads, the data folders a run needs (``missing_data``).
-- ``data_check``: checking labeled splits and unlabeled folders file by file, in parallel.
-- ``progress``: progress bars for the tools' long loops.
+- ``data_check``: checking any dataset config (or a COCO json) file by file, images decoded in
+  parallel.
 - ``models``: the model of a config as the Runner builds it, batches from its train pipeline,
   a detector with its test dataset.
 - ``demo_data``: the demo data set (``tools/make_demo_data.py``).
@@ -14,7 +14,10 @@ never another tool; benchmarks may import them too; nothing here imports a tool.
 - ``gpu_check``: the rows of ``tools/gpu_check.py`` and its report.
 - ``cross_correlation``: projector outputs of positive pairs and their diagnostics.
 - ``coco_samples``: synthetic detections for checking and timing detection metrics.
-- ``spec``: a run matrix's spec, its runs and their ``--cfg-options``.
+- ``spec``: a run matrix's spec, its runs and the config each trains (``job_config``).
 - ``jobs``: running a matrix's runs (commands, logs, scheduler, progress).
 - ``results``: reading finished runs (metrics, k-NN probe) into tables and a plot.
+- ``records``: the committed results records (``docs/results/*.json``) and the tables made
+  from them.
+- ``drift``: the demo's first losses, pinned in the records (``tests/test_drift.py``).
 """

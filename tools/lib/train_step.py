@@ -54,7 +54,7 @@ def optim_wrapper(model, optim_cfg, mode: str):
     if mode not in MODES:
         raise ValueError(f'mode {mode!r} is not one of {MODES}')
     optim_cfg = copy.deepcopy(optim_cfg)
-    for key in ('channels_last', 'fp32_ops', 'fp32_outputs', 'fp32_modules', 'enabled'):
+    for key in ('channels_last', 'enabled'):
         optim_cfg.pop(key, None)  # whatever the config chose: the mode sets it
     optim_cfg.type = 'OptimWrapper' if mode == 'fp32' else 'BF16OptimWrapper'
     if mode != 'fp32':

@@ -289,3 +289,23 @@ def test_unlabeled_dataset_pipeline_loads_images(demo_root):
 def test_missing_data_root_names_the_key(tmp_path):
     with pytest.raises(FileNotFoundError, match='data_root'):
         build(str(tmp_path / 'nowhere'))
+
+
+def test_image_files_sharing_an_id_are_named(tmp_path):
+    """1.JPEG, 1.jpeg and 001.JPEG name one image: the first in sorted order is used, each other
+    named as a fatal duplicate_id with the whole group (the dataset refuses, or skips it)."""
+    from custom_modules.datasets.nyu_labeled import index_split
+
+    img, lab = tmp_path / 'images', tmp_path / 'labels'
+    img.mkdir()
+    lab.mkdir()
+    for name in ('1.JPEG', '1.jpeg', '001.JPEG', '2.JPEG'):
+        Image.new('RGB', (10, 10)).save(img / name, 'JPEG')
+    for stem in ('1', '001', '2'):
+        label = good(w=10, h=10, boxes=([1, 1, 5, 5],), labels=(CLASSES[0],))
+        (lab / f'{stem}.yml').write_text(yaml.safe_dump(label))
+    data_list, problems = index_split(str(img), str(lab), CLASSES)
+    assert [osp.basename(d['img_path']) for d in data_list] == ['001.JPEG', '2.JPEG']
+    assert sorted(osp.basename(p.path) for p in problems) == ['1.JPEG', '1.jpeg']
+    assert all(p.kind == 'duplicate_id' and p.fatal and '001.JPEG, 1.JPEG, 1.jpeg' in p.message
+               for p in problems)  # fmt: skip

@@ -1,5 +1,6 @@
 """The NYU labeled layout as an mmdet dataset."""
 
+import os
 import os.path as osp
 from typing import List, Optional, Tuple
 
@@ -13,6 +14,35 @@ from .image_folder import scan_dir, sort_key
 from .image_io import IMAGE_EXTENSIONS
 from .nyu_labels import LABEL_EXTENSIONS, parse_label_file
 from .problems import DatasetError, Problem, describe_problems
+
+
+def _shared_ids(img_dir: str, images: dict):
+    """Image files naming one id (``1.JPEG``, ``1.jpeg``, ``001.JPEG``; non-numeric names up to
+    case): the first in sorted order is the image, each other one a fatal ``duplicate_id``
+    problem naming the group. ``images`` (stem -> file) is set to the first; returns the
+    problems and the stems left out."""
+    groups = {}
+    with os.scandir(img_dir) as it:
+        for entry in it:
+            stem, ext = osp.splitext(entry.name)
+            if stem and ext.lower() in IMAGE_EXTENSIONS:
+                key = int(stem) if stem.isdigit() else stem.lower()
+                groups.setdefault(key, []).append(entry.name)
+    problems, dropped = [], set()
+    for key, group in groups.items():
+        if len(group) < 2:
+            continue
+        group.sort()
+        first_stem = osp.splitext(group[0])[0]
+        images[first_stem] = group[0]
+        for name in group[1:]:
+            stem = osp.splitext(name)[0]
+            if stem != first_stem:
+                dropped.add(stem)
+            message = (f'names the same image id {key!r} as {group[0]} (all of '
+                       f'{", ".join(group)}); keep one file per id')  # fmt: skip
+            problems.append(Problem(osp.join(img_dir, name), 'duplicate_id', message, True))
+    return problems, dropped
 
 
 def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):
@@ -36,8 +66,9 @@ def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):
     images = scan_dir(img_dir, IMAGE_EXTENSIONS)
     labels = scan_dir(ann_dir, LABEL_EXTENSIONS)
     cat2label = {name: i for i, name in enumerate(classes)}
-    problems, data_list = [], []
-    for stem in sorted(set(images) - set(labels), key=sort_key):
+    problems, dropped = _shared_ids(img_dir, images)
+    data_list = []
+    for stem in sorted(set(images) - set(labels) - dropped, key=sort_key):
         problems.append(
             Problem(
                 osp.join(img_dir, images[stem]),
@@ -48,6 +79,8 @@ def index_split(img_dir: str, ann_dir: str, classes: Tuple[str, ...]):
         )
     for stem in progress(sorted(labels, key=sort_key), f'indexing {ann_dir}', unit='label'):
         ann_path = osp.join(ann_dir, labels[stem])
+        if stem in dropped:  # named above
+            continue
         if stem not in images:
             problems.append(
                 Problem(ann_path, 'missing_image', f'no image {stem}.* in {img_dir}', fatal=True)

@@ -213,3 +213,22 @@ def test_config_has_the_reliability_hooks(path):
     assert hooks.epoch_seed.type == 'EpochSeedHook'
     if Config.fromfile(path).default_scope == 'mmdet':
         assert hooks.class_check.type == 'ClassCountCheckHook'
+
+
+def test_the_data_statistics_are_written_once_and_reach_every_model():
+    """The report's mean/std (0-255) live in one config file; every config's model normalises
+    with them (a primitive that forgot to take them would train on unnormalised pixels), but
+    the ImageNet-initialised one, with the statistics its weights were trained with."""
+    every = glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    holding = [osp.relpath(p, ROOT) for p in every if '124.95' in open(p).read()]
+    assert holding == ['configs/_base_/datasets/nyu_detection_splits.py']
+    for path in CONFIGS:
+        cfg = Config.fromfile(path, import_custom_modules=False)
+        pre = dict(cfg.model.get('data_preprocessor') or {}, **(cfg.get('data_preprocessor') or {}))
+        if cfg.model.type in ('SoftTeacher',):  # the detector's, wrapped
+            pre = cfg.model.detector.data_preprocessor
+        want = ([124.95, 119.34, 105.57], [72.93, 70.89, 75.735])
+        if 'in1k-pre' in path:
+            want = ([123.675, 116.28, 103.53], [58.395, 57.12, 57.375])
+        got = (list(pre.get('mean', [])), list(pre.get('std', [])))
+        assert got == want, osp.relpath(path, ROOT)

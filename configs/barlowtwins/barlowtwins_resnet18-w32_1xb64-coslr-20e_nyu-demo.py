@@ -13,7 +13,8 @@ _base_ = [
 # ---- data: FastSSLView on the CPU, the views every demo number was measured with -------------
 data_root = _base_.demo_data_root
 train_pipeline = _base_.demo_train_pipeline
-data_preprocessor = _base_.cpu_data_preprocessor
+# the data's statistics (datasets/nyu_detection_splits.py), the views from the workers
+data_preprocessor = dict(_base_.nyu_data_preprocessor, **_base_.cpu_data_preprocessor)
 train_dataloader = dict(batch_size=64, num_workers=2,
                         dataset=dict(data_root=data_root, pipeline=train_pipeline))  # fmt: skip
 

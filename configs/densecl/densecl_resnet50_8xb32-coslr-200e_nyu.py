@@ -10,7 +10,7 @@ _base_ = [
 
 dataset_type = 'UnlabeledImageDataset'
 data_root = 'data/nyu/'
-data_preprocessor = dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735])
+data_preprocessor = _base_.nyu_data_preprocessor  # the data's statistics
 train_pipeline = _base_.train_pipeline
 train_pipeline[0] = dict(type='LoadImageChecked', on_error='skip')
 train_dataloader = dict(

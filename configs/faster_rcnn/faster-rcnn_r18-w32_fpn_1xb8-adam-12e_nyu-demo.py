@@ -11,6 +11,7 @@ _base_ = [
 
 # ---- model: ResNet-18 at half width (stages 32-64-128-256 channels), thin FPN and heads ----
 model = dict(
+    data_preprocessor=_base_.nyu_data_preprocessor,  # the data's statistics
     backbone=dict(depth=18, base_channels=32),
     neck=dict(in_channels=[32, 64, 128, 256], out_channels=64),
     rpn_head=dict(

@@ -12,7 +12,8 @@ _base_ = [
     '../_base_/nyu_runtime.py',
 ]
 
-# ---- data: the NYU labeled splits -------------------------------------------------------
+# ---- data: the NYU labeled splits, normalised by their statistics ---------------------------
+model = dict(data_preprocessor=_base_.nyu_data_preprocessor)
 train_dataloader = dict(dataset=_base_.nyu_train_dataset)
 val_dataloader = dict(dataset=_base_.nyu_val_dataset)
 test_dataloader = val_dataloader

@@ -6,7 +6,11 @@
 #
 # mmdet's DETR recipe gives the model and the optimizer; its COCO dataloaders are replaced by
 # the unlabeled images (training) and the labeled validation images (held-out patches).
-_base_ = ['mmdet::detr/detr_r50_8xb2-150e_coco.py', '../_base_/nyu_runtime.py']
+_base_ = [
+    'mmdet::detr/detr_r50_8xb2-150e_coco.py',
+    '../_base_/datasets/nyu_detection_splits.py',
+    '../_base_/nyu_runtime.py',
+]
 
 ssl_work_dir = 'work_dirs/barlowtwins_resnet50_8xb64-coslr-150e_nyu'
 data_root = 'data/nyu/'
@@ -22,7 +26,7 @@ model = dict(
     patch_channels=2048,  # ResNet-50's last stage, globally pooled
     patch_dropout=0.1,
     # The data's own statistics, as in every detector and SSL config of this project.
-    data_preprocessor=dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735]),
+    data_preprocessor=_base_.nyu_data_preprocessor,
     # Frozen (stem and all four stages, BN statistics kept): the transformer learns to find
     # what the Barlow Twins features describe, and the features stay those of pretraining.
     backbone=dict(

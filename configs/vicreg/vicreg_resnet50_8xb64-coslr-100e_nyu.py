@@ -10,6 +10,8 @@ _base_ = [
     '../_base_/nyu_runtime.py',
 ]
 
+# the data's statistics (datasets/nyu_detection_splits.py)
+data_preprocessor = _base_.nyu_data_preprocessor
 # Colour augmentation runs batched in the data preprocessor (the base's device-side default);
 # in the CPU workers instead: data_preprocessor = _base_.cpu_data_preprocessor and
 # train_dataloader = dict(batch_size=64, dataset=dict(pipeline=_base_.cpu_train_pipeline))

@@ -49,8 +49,13 @@ demo_knn_probe = dict(nyu_knn_probe, train_dataset=dict(demo_train_dataset, bad_
                       val_dataset=dict(demo_val_dataset, bad_data='skip'), crop_size=48)
 
 # ---- mmdet's DETR-family recipes (DETR, DINO) on these data, random init ---------------------
-# The data's own statistics (the report's, in 0-255), as in every detector and SSL config here.
-nyu_data_preprocessor = dict(mean=[124.95, 119.34, 105.57], std=[72.93, 70.89, 75.735])
+# The data's own statistics (the report's): mean (0.49, 0.468, 0.414), std (0.286, 0.278, 0.297),
+# times 255 (mmdet's and mmpretrain's preprocessors work in 0-255). The one place they are
+# written: every detector and SSL primitive takes them from here (a pretrained backbone must see
+# the normalisation it was pretrained with); tests/test_configs.py checks every config has them.
+nyu_mean = [124.95, 119.34, 105.57]
+nyu_std = [72.93, 70.89, 75.735]
+nyu_data_preprocessor = dict(mean=nyu_mean, std=nyu_std)
 # Nothing to freeze, BN weights and statistics must be learnt (mmdet's recipes freeze them for
 # their ImageNet weights).
 random_init_resnet = dict(

@@ -54,15 +54,10 @@ cpu_data_preprocessor = dict(view_augments=None)
 # Back to the CPU views in a leaf: data_preprocessor = _base_.cpu_data_preprocessor and
 # train_dataloader = dict(dataset=dict(pipeline=_base_.cpu_train_pipeline)).
 view_augments = [dict(blur_prob=1.0, solarize_prob=0.0), dict(blur_prob=0.1, solarize_prob=0.2)]
-data_preprocessor = dict(
-    type='SSLAugmentDataPreprocessor',
-    # The data's own statistics (the report's): mean (0.49, 0.468, 0.414), std (0.286, 0.278,
-    # 0.297), times 255 because mmpretrain's preprocessor works in 0-255. The detectors use
-    # the same numbers.
-    mean=[124.95, 119.34, 105.57],
-    std=[72.93, 70.89, 75.735],
-    view_augments=view_augments,
-)
+# The data's own statistics: a primitive adds them from datasets/nyu_detection_splits.py
+# (`data_preprocessor = _base_.nyu_data_preprocessor`, merged into this), where they are
+# written once; the detectors use the same numbers.
+data_preprocessor = dict(type='SSLAugmentDataPreprocessor', view_augments=view_augments)
 crop_flip = dict(type='SSLCropFlip', scale=224, crop_ratio_range=(0.4, 1.0))
 train_pipeline = [
     cpu_train_pipeline[0],

@@ -438,7 +438,7 @@ def test_config_switch(path, photo):
     pre = MODELS.build(cfg.data_preprocessor)
     views = cfg.train_dataloader.dataset.pipeline[1].transforms
     kinds = {t.type for v in views for t in v}
-    if path.endswith('_nyu-demo.py'):
+    if path.endswith('-demo.py'):  # _nyu-demo, _coco-demo
         assert kinds == {'FastSSLView'} and pre.view_augments is None
         kwargs = {k: v for k, v in cfg.data_preprocessor.items() if k not in ('type', '_scope_')}
         del kwargs['view_augments']

@@ -9,9 +9,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
-from mmengine.logging import print_log
 
-from .problems import DatasetError, Problem, describe_problems
+from .problems import DatasetError, Problem, apply_bad_data
 
 
 def _load_json(ann_file: str) -> dict:
@@ -309,28 +308,8 @@ class CheckedCocoDataset(CocoDataset):
             self.ann_file, self.img_dir, self._metainfo.get('classes')
         )
         self._metainfo['classes'] = classes
-        fatal = [p for p in problems if p.fatal]
-        repaired = [p for p in problems if not p.fatal]
-        if fatal and self.bad_data == 'raise':
-            raise DatasetError(
-                f'{len(fatal)} problem(s) in {self.ann_file} make images unusable:\n'
-                f'{describe_problems(fatal)}\nFix them, or set bad_data="skip" to leave those '
-                f'images out; tools/check_dataset.py {self.ann_file} lists every problem, '
-                f'images included.'
-            )
-        if fatal:
-            print_log(
-                f'{len(fatal)} problem(s), their images left out (bad_data="skip"):\n'
-                f'{describe_problems(fatal)}',
-                logger='current',
-                level=30,
-            )
-        if repaired:
-            print_log(
-                f'{len(repaired)} annotation problem(s) repaired:\n{describe_problems(repaired)}',
-                logger='current',
-                level=30,
-            )
+        check = f'tools/check_dataset.py {self.ann_file}'
+        apply_bad_data(problems, self.bad_data, self.ann_file, 'annotation', check)
         if self.return_classes:
             for info in data_list:
                 info.update(text=classes, caption_prompt=self.caption_prompt, custom_entities=True)

@@ -6,14 +6,13 @@ from typing import List, Optional, Tuple
 
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
-from mmengine.logging import print_log
 
 from ..progress import progress
 from .classes import NYU_CLASSES
 from .image_folder import scan_dir, sort_key
 from .image_io import IMAGE_EXTENSIONS
 from .nyu_labels import LABEL_EXTENSIONS, parse_label_file
-from .problems import DatasetError, Problem, describe_problems
+from .problems import DatasetError, Problem, apply_bad_data
 
 
 def _shared_ids(img_dir: str, images: dict):
@@ -167,26 +166,7 @@ class NYUDetDataset(BaseDetDataset):
         data_list, problems = index_split(
             self.data_prefix['img'], self.data_prefix['ann'], tuple(self.metainfo['classes'])
         )
-        fatal = [p for p in problems if p.fatal]
-        repaired = [p for p in problems if not p.fatal]
-        if fatal and self.bad_data == 'raise':
-            raise DatasetError(
-                f'{len(fatal)} problem(s) in {self.data_prefix["ann"]} make images unusable:\n'
-                f'{describe_problems(fatal)}\nFix them, or set bad_data="skip" to leave those '
-                f'images out; tools/check_dataset.py lists every problem, images included.'
-            )
-        if fatal:
-            print_log(
-                f'{len(fatal)} image(s) left out (bad_data="skip"):\n{describe_problems(fatal)}',
-                logger='current',
-                level=30,
-            )
-        if repaired:
-            print_log(
-                f'{len(repaired)} label problem(s) repaired:\n{describe_problems(repaired)}',
-                logger='current',
-                level=30,
-            )
+        apply_bad_data(problems, self.bad_data, self.data_prefix['ann'], 'label')
         self.problems = problems
         return data_list
 

@@ -4,6 +4,8 @@ person by :func:`describe_problems`, and :class:`DatasetError` when a dataset re
 from dataclasses import dataclass
 from typing import List
 
+from mmengine.logging import print_log
+
 
 class DatasetError(ValueError):
     """A dataset that cannot be used as it is; the message lists every bad file."""
@@ -43,3 +45,35 @@ def describe_problems(problems: List[Problem], limit: int = 20) -> str:
         if len(items) > limit:
             lines.append(f'    ... and {len(items) - limit} more')
     return '\n'.join(lines)
+
+
+def apply_bad_data(problems: List[Problem], bad_data: str, source: str, what: str,
+                   check: str = 'tools/check_dataset.py') -> None:  # fmt: skip
+    """What a dataset does with the problems of its annotations: with ``bad_data='raise'`` and
+    a fatal one, refuse to build, listing every fatal problem; else warn once of the images
+    left out (``'skip'``) and once of the repairs.
+
+    Args:
+        problems (list[Problem]): Every problem found.
+        bad_data (str): ``'raise'`` or ``'skip'``.
+        source (str): The annotations' folder or file, for the messages.
+        what (str): What a repaired problem is in, ``'label'`` or ``'annotation'``.
+        check (str): The command that lists every problem, images included.
+
+    Raises:
+        DatasetError: For a fatal problem with ``bad_data='raise'``.
+    """
+    fatal = [p for p in problems if p.fatal]
+    repaired = [p for p in problems if not p.fatal]
+    if fatal and bad_data == 'raise':
+        raise DatasetError(
+            f'{len(fatal)} problem(s) in {source} make images unusable:\n'
+            f'{describe_problems(fatal)}\nFix them, or set bad_data="skip" to leave those '
+            f'images out; {check} lists every problem, images included.'
+        )
+    if fatal:
+        print_log(f'{len(fatal)} problem(s), their images left out (bad_data="skip"):\n'
+                  f'{describe_problems(fatal)}', logger='current', level=30)  # fmt: skip
+    if repaired:
+        print_log(f'{len(repaired)} {what} problem(s) repaired:\n{describe_problems(repaired)}',
+                  logger='current', level=30)  # fmt: skip

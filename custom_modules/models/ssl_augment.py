@@ -20,7 +20,7 @@ within 1.5 levels; a level on average from mmpretrain's, PIL's box-blur approxim
 same sigma). tests/test_ssl_view.py checks each bound.
 """
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -31,7 +31,7 @@ from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from ..engine.precision import fp32
-from ..transforms.ssl_view import jitter_range
+from ..view_params import ColourParams
 
 JITTER_OPS = ('brightness', 'contrast', 'saturation', 'hue')
 _LUMA = (0.299, 0.587, 0.114)  # PIL's RGB -> 'L', which ImageEnhance's Contrast and Color use
@@ -137,52 +137,11 @@ def solarize(x: Tensor, thr: float) -> Tensor:
 _JITTER_FNS = (adjust_brightness, adjust_contrast, adjust_saturation, adjust_hue)
 
 
-class ViewAugment:
-    """One view's colour augmentation: its settings, its random parameters and their application.
-
-    The arguments, defaults and probabilities are ``FastSSLView``'s (mmpretrain's view 1 of
-    BYOL / Barlow Twins; view 2 has ``blur_prob=0.1, solarize_prob=0.2``).
-
-    Args:
-        jitter_prob (float): Probability of the colour jitter.
-        brightness, contrast, saturation (float | tuple): Jitter strengths: factors uniform in
-            ``[max(0, 1 - v), 1 + v]`` (or the given range).
-        hue (float | tuple): Hue factor uniform in ``[-hue, hue]``, within [-0.5, 0.5].
-        gray_prob (float): Grayscale probability.
-        gray_weights (tuple[float]): B, G, R weights of the grayscale (normalised).
-        blur_prob (float): Gaussian blur probability.
-        blur_sigma (tuple[float, float]): Blur sigma range (uniform).
-        solarize_prob (float): Solarize probability.
-        solarize_thr (float): Solarize threshold.
+class ViewAugment(ColourParams):
+    """One view's colour augmentation, batched: its settings (``ColourParams``: the arguments,
+    defaults and checks of ``FastSSLView``'s colour half, mmpretrain's view 1 of BYOL / Barlow
+    Twins), its random parameters per image and their application to a batch.
     """
-
-    def __init__(
-        self,
-        jitter_prob: float = 0.8,
-        brightness: Union[float, Tuple[float, float]] = 0.4,
-        contrast: Union[float, Tuple[float, float]] = 0.4,
-        saturation: Union[float, Tuple[float, float]] = 0.2,
-        hue: Union[float, Tuple[float, float]] = 0.1,
-        gray_prob: float = 0.2,
-        gray_weights: Sequence[float] = (0.114, 0.587, 0.2989),
-        blur_prob: float = 1.0,
-        blur_sigma: Tuple[float, float] = (0.1, 2.0),
-        solarize_prob: float = 0.0,
-        solarize_thr: float = 128,
-    ) -> None:
-        self.jitter_prob = jitter_prob
-        self.brightness = jitter_range(brightness, 'brightness')
-        self.contrast = jitter_range(contrast, 'contrast')
-        self.saturation = jitter_range(saturation, 'saturation')
-        self.hue = jitter_range(hue, 'hue', center=0.0, bound=(-0.5, 0.5))
-        self.gray_prob = gray_prob
-        self.gray_weights = tuple(gray_weights)
-        self.blur_prob = blur_prob
-        self.blur_sigma = tuple(blur_sigma)
-        if not 0 < self.blur_sigma[0] <= self.blur_sigma[1]:
-            raise ValueError(f'blur_sigma must be (min, max) with min > 0, got {blur_sigma}')
-        self.solarize_prob = solarize_prob
-        self.solarize_thr = solarize_thr
 
     def sample_params(self, n: int, generator: Optional[torch.Generator] = None) -> dict:
         """Draw the parameters of ``n`` images, independently per image, as mmpretrain's
@@ -243,8 +202,7 @@ class ViewAugment:
         return x
 
     def __repr__(self) -> str:
-        keys = ('jitter_prob', 'brightness', 'contrast', 'saturation', 'hue', 'gray_prob',
-                'blur_prob', 'blur_sigma', 'solarize_prob', 'solarize_thr')  # fmt: skip
+        keys = self.COLOUR_KEYS
         return f'{type(self).__name__}(' + ', '.join(f'{k}={getattr(self, k)}' for k in keys) + ')'
 
 

@@ -35,6 +35,8 @@ from mmcv.transforms.builder import TRANSFORMS
 from mmpretrain.datasets.transforms import MultiView
 from PIL import Image, ImageEnhance, ImageFilter
 
+from ..view_params import ColourParams
+
 _PIL_INTERP = {
     'nearest': Image.NEAREST,
     'bilinear': Image.BILINEAR,
@@ -43,17 +45,6 @@ _PIL_INTERP = {
     'lanczos': Image.LANCZOS,
     'hamming': Image.HAMMING,
 }
-
-
-def jitter_range(value, name, center=1.0, bound=(0.0, float('inf'))):
-    """mmpretrain ``ColorJitter._set_range``: a number v gives (center - v, center + v), clipped
-    to ``bound``; None when the range is the single value ``center`` (no adjustment)."""
-    if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError(f'{name} must be non negative, got {value}')
-        value = (center - float(value), center + float(value))
-    lo, hi = float(max(value[0], bound[0])), float(min(value[1], bound[1]))
-    return None if lo == hi == center else (lo, hi)
 
 
 def rand_crop_params(
@@ -177,7 +168,88 @@ _JITTER = dict(
 
 
 @TRANSFORMS.register_module()
-class FastSSLView(BaseTransform):
+class SSLCropFlip(BaseTransform):
+    """The geometric part of one :class:`FastSSLView` view, for device-side augmentation.
+
+    Random resized crop and horizontal flip, drawn as mmpretrain's ``RandomResizedCrop`` and
+    ``RandomFlip`` draw them (:meth:`FastSSLView.sample_params`'s crop and flip). The crop is
+    resized by torch's antialiased bicubic on uint8 (PIL's filter: mmpretrain's
+    ``RandomResizedCrop(interpolation='bicubic', backend='pillow')`` pixels to 0.03 grey levels
+    on average, in a third of the time of OpenCV's area filter); the image stays BGR uint8 and
+    is never converted to PIL or RGB. Colour jitter, grayscale, blur and solarize are left to
+    :class:`~custom_modules.models.SSLAugmentDataPreprocessor`, which applies them to the whole
+    batch.
+
+    Required keys: ``img`` ((H, W, 3) uint8 BGR). Modified keys: ``img`` ((h, w, 3) uint8 BGR,
+    a view of a contiguous (3, h, w) array, which ``PackInputs`` packs without a copy),
+    ``img_shape``. Added keys: ``flip``, ``flip_direction``, ``view_box``
+    (``(top, left, height, width, flipped)``, as ``FastSSLView`` records it).
+
+    Args:
+        scale (int | tuple[int, int]): Output size, int or (h, w).
+        crop_ratio_range (tuple[float, float]): Crop area fraction range.
+        aspect_ratio_range (tuple[float, float]): Crop aspect ratio range (log-uniform).
+        max_attempts (int): Crop tries before the central-crop fallback.
+        flip_prob (float): Horizontal flip probability.
+    """
+
+    CROP_KEYS = ('scale', 'crop_ratio_range', 'aspect_ratio_range', 'max_attempts', 'flip_prob')
+
+    def __init__(
+        self,
+        scale: Union[int, Tuple[int, int]] = 224,
+        crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
+        aspect_ratio_range: Tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
+        max_attempts: int = 10,
+        flip_prob: float = 0.5,
+    ) -> None:
+        self.scale = (scale, scale) if isinstance(scale, int) else tuple(scale)
+        if crop_ratio_range[0] > crop_ratio_range[1] or (
+            aspect_ratio_range[0] > aspect_ratio_range[1]
+        ):
+            raise ValueError('ranges must be (min, max)')
+        self.crop_ratio_range = tuple(crop_ratio_range)
+        self.aspect_ratio_range = tuple(aspect_ratio_range)
+        self.max_attempts = max_attempts
+        self.flip_prob = flip_prob
+
+    def sample_params(self, h: int, w: int) -> dict:
+        """Draw one view's ``crop`` (top, left, h, w) and ``flip`` (bool), as
+        :meth:`FastSSLView.sample_params` draws them (np.random)."""
+        crop = rand_crop_params(
+            h, w, self.crop_ratio_range, self.aspect_ratio_range, self.max_attempts
+        )
+        return dict(crop=crop, flip=bool(np.random.rand() < self.flip_prob))
+
+    @staticmethod
+    def write(results: dict, out: np.ndarray, params: dict) -> dict:
+        """Put a view ``out`` drawn with ``params`` into ``results`` (``img``, ``img_shape``,
+        ``flip``, ``flip_direction``, ``view_box``: (top, left, h, w, flipped))."""
+        results['img'] = out
+        results['img_shape'] = out.shape
+        results['flip'] = params['flip']
+        results['flip_direction'] = 'horizontal' if params['flip'] else None
+        results['view_box'] = (*params['crop'], int(params['flip']))
+        return results
+
+    def transform(self, results: dict) -> Optional[dict]:
+        img = results['img']
+        params = self.sample_params(*img.shape[:2])
+        top, left, h, w = params['crop']
+        crop = torch.from_numpy(np.ascontiguousarray(img))[top : top + h, left : left + w]
+        out = F.interpolate(crop.permute(2, 0, 1)[None], size=self.scale, mode='bicubic',
+                            antialias=True)[0]  # fmt: skip
+        if params['flip']:
+            out = out.flip(-1)
+        return self.write(results, out.permute(1, 2, 0).numpy(), params)
+
+    def __repr__(self) -> str:
+        keys = ('scale', 'crop_ratio_range', 'aspect_ratio_range', 'flip_prob')
+        return f'{type(self).__name__}(' + ', '.join(f'{k}={getattr(self, k)}' for k in keys) + ')'
+
+
+@TRANSFORMS.register_module()
+class FastSSLView(SSLCropFlip, ColourParams):
     """One view of mmpretrain's BYOL / Barlow Twins augmentation, fused.
 
     Draws its random parameters as this mmpretrain view pipeline with the same arguments does,
@@ -220,50 +292,14 @@ class FastSSLView(BaseTransform):
             and within a level or two. Defaults to False.
     """
 
-    def __init__(
-        self,
-        scale: Union[int, Tuple[int, int]] = 224,
-        crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
-        aspect_ratio_range: Tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
-        max_attempts: int = 10,
-        interpolation: str = 'bicubic',
-        flip_prob: float = 0.5,
-        jitter_prob: float = 0.8,
-        brightness: Union[float, Tuple[float, float]] = 0.4,
-        contrast: Union[float, Tuple[float, float]] = 0.4,
-        saturation: Union[float, Tuple[float, float]] = 0.2,
-        hue: Union[float, Tuple[float, float]] = 0.1,
-        gray_prob: float = 0.2,
-        gray_weights: Sequence[float] = (0.114, 0.587, 0.2989),
-        blur_prob: float = 1.0,
-        blur_sigma: Tuple[float, float] = (0.1, 2.0),
-        solarize_prob: float = 0.0,
-        solarize_thr: float = 128,
-        pixel_exact: bool = False,
-    ) -> None:
-        self.scale = (scale, scale) if isinstance(scale, int) else tuple(scale)
-        if crop_ratio_range[0] > crop_ratio_range[1] or (
-            aspect_ratio_range[0] > aspect_ratio_range[1]
-        ):
-            raise ValueError('ranges must be (min, max)')
+    def __init__(self, interpolation: str = 'bicubic', pixel_exact: bool = False, **kwargs):
+        # the crop and flip arguments are SSLCropFlip's, the others ColourParams'
+        crop = {k: kwargs.pop(k) for k in self.CROP_KEYS if k in kwargs}
+        SSLCropFlip.__init__(self, **crop)
+        ColourParams.__init__(self, **kwargs)
         if interpolation not in _PIL_INTERP:
             raise ValueError(f'interpolation must be one of {sorted(_PIL_INTERP)}')
-        self.crop_ratio_range = tuple(crop_ratio_range)
-        self.aspect_ratio_range = tuple(aspect_ratio_range)
-        self.max_attempts = max_attempts
         self.interpolation = interpolation
-        self.flip_prob = flip_prob
-        self.jitter_prob = jitter_prob
-        self.brightness = jitter_range(brightness, 'brightness')
-        self.contrast = jitter_range(contrast, 'contrast')
-        self.saturation = jitter_range(saturation, 'saturation')
-        self.hue = jitter_range(hue, 'hue', center=0.0, bound=(-0.5, 0.5))
-        self.gray_prob = gray_prob
-        self.gray_weights = tuple(gray_weights)
-        self.blur_prob = blur_prob
-        self.blur_sigma = tuple(blur_sigma)
-        self.solarize_prob = solarize_prob
-        self.solarize_thr = solarize_thr
         self.pixel_exact = pixel_exact
 
     def sample_params(self, h: int, w: int) -> dict:
@@ -274,10 +310,7 @@ class FastSSLView(BaseTransform):
             (name, factor) in application order; ``gray`` (bool); ``blur``: None or sigma;
             ``solarize`` (bool).
         """
-        crop = rand_crop_params(
-            h, w, self.crop_ratio_range, self.aspect_ratio_range, self.max_attempts
-        )
-        flip = bool(np.random.rand() < self.flip_prob)
+        params = SSLCropFlip.sample_params(self, h, w)  # crop, then flip: as mmpretrain draws
         jitter = None
         if np.random.rand() < self.jitter_prob:
             order = np.random.permutation(4)
@@ -291,7 +324,7 @@ class FastSSLView(BaseTransform):
         if not np.random.rand() > self.blur_prob:
             blur = float(np.random.uniform(*self.blur_sigma))
         solar = bool(not np.random.rand() > self.solarize_prob)
-        return dict(crop=crop, flip=flip, jitter=jitter, gray=gray, blur=blur, solarize=solar)
+        return dict(params, jitter=jitter, gray=gray, blur=blur, solarize=solar)
 
     def apply(self, img: np.ndarray, params: dict) -> np.ndarray:
         """Apply one view's parameters to an (H, W, 3) uint8 BGR image; return (h, w, 3) BGR."""
@@ -323,92 +356,12 @@ class FastSSLView(BaseTransform):
     def transform(self, results: dict) -> Optional[dict]:
         img = results['img']
         params = self.sample_params(*img.shape[:2])
-        out = self.apply(img, params)
-        results['img'] = out
-        results['img_shape'] = out.shape
-        results['flip'] = params['flip']
-        results['flip_direction'] = 'horizontal' if params['flip'] else None
-        results['view_box'] = (*params['crop'], int(params['flip']))  # (top, left, h, w, flip)
-        return results
+        return self.write(results, self.apply(img, params), params)
 
     def __repr__(self) -> str:
         keys = ('scale', 'crop_ratio_range', 'aspect_ratio_range', 'flip_prob', 'jitter_prob',
                 'brightness', 'contrast', 'saturation', 'hue', 'gray_prob', 'blur_prob',
                 'blur_sigma', 'solarize_prob', 'pixel_exact')  # fmt: skip
-        return f'{type(self).__name__}(' + ', '.join(f'{k}={getattr(self, k)}' for k in keys) + ')'
-
-
-@TRANSFORMS.register_module()
-class SSLCropFlip(BaseTransform):
-    """The geometric part of one :class:`FastSSLView` view, for device-side augmentation.
-
-    Random resized crop and horizontal flip, drawn as mmpretrain's ``RandomResizedCrop`` and
-    ``RandomFlip`` draw them (:meth:`FastSSLView.sample_params`'s crop and flip). The crop is
-    resized by torch's antialiased bicubic on uint8 (PIL's filter: mmpretrain's
-    ``RandomResizedCrop(interpolation='bicubic', backend='pillow')`` pixels to 0.03 grey levels
-    on average, in a third of the time of OpenCV's area filter); the image stays BGR uint8 and
-    is never converted to PIL or RGB. Colour jitter, grayscale, blur and solarize are left to
-    :class:`~custom_modules.models.SSLAugmentDataPreprocessor`, which applies them to the whole
-    batch.
-
-    Required keys: ``img`` ((H, W, 3) uint8 BGR). Modified keys: ``img`` ((h, w, 3) uint8 BGR,
-    a view of a contiguous (3, h, w) array, which ``PackInputs`` packs without a copy),
-    ``img_shape``. Added keys: ``flip``, ``flip_direction``, ``view_box``
-    (``(top, left, height, width, flipped)``, as ``FastSSLView`` records it).
-
-    Args:
-        scale (int | tuple[int, int]): Output size, int or (h, w).
-        crop_ratio_range (tuple[float, float]): Crop area fraction range.
-        aspect_ratio_range (tuple[float, float]): Crop aspect ratio range (log-uniform).
-        max_attempts (int): Crop tries before the central-crop fallback.
-        flip_prob (float): Horizontal flip probability.
-    """
-
-    def __init__(
-        self,
-        scale: Union[int, Tuple[int, int]] = 224,
-        crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
-        aspect_ratio_range: Tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
-        max_attempts: int = 10,
-        flip_prob: float = 0.5,
-    ) -> None:
-        self.scale = (scale, scale) if isinstance(scale, int) else tuple(scale)
-        if crop_ratio_range[0] > crop_ratio_range[1] or (
-            aspect_ratio_range[0] > aspect_ratio_range[1]
-        ):
-            raise ValueError('ranges must be (min, max)')
-        self.crop_ratio_range = tuple(crop_ratio_range)
-        self.aspect_ratio_range = tuple(aspect_ratio_range)
-        self.max_attempts = max_attempts
-        self.flip_prob = flip_prob
-
-    def sample_params(self, h: int, w: int) -> dict:
-        """Draw one view's ``crop`` (top, left, h, w) and ``flip`` (bool), as
-        :meth:`FastSSLView.sample_params` draws them (np.random)."""
-        crop = rand_crop_params(
-            h, w, self.crop_ratio_range, self.aspect_ratio_range, self.max_attempts
-        )
-        return dict(crop=crop, flip=bool(np.random.rand() < self.flip_prob))
-
-    def transform(self, results: dict) -> Optional[dict]:
-        img = results['img']
-        params = self.sample_params(*img.shape[:2])
-        top, left, h, w = params['crop']
-        crop = torch.from_numpy(np.ascontiguousarray(img))[top : top + h, left : left + w]
-        out = F.interpolate(crop.permute(2, 0, 1)[None], size=self.scale, mode='bicubic',
-                            antialias=True)[0]  # fmt: skip
-        if params['flip']:
-            out = out.flip(-1)
-        out = out.permute(1, 2, 0).numpy()
-        results['img'] = out
-        results['img_shape'] = out.shape
-        results['flip'] = params['flip']
-        results['flip_direction'] = 'horizontal' if params['flip'] else None
-        results['view_box'] = (*params['crop'], int(params['flip']))  # (top, left, h, w, flip)
-        return results
-
-    def __repr__(self) -> str:
-        keys = ('scale', 'crop_ratio_range', 'aspect_ratio_range', 'flip_prob')
         return f'{type(self).__name__}(' + ', '.join(f'{k}={getattr(self, k)}' for k in keys) + ')'
 
 

@@ -100,11 +100,11 @@ def test_wrapper_speaks_for_its_dataset():
 # The sha256 (first 16 hex digits) of the json list of img_ids of one epoch, as NYUDetDataset's
 # own label_fraction chose them on the demo's training split before LabelFractionDataset
 # replaced it (commit fab10fc): the wrapper must keep every published label-fraction run's
-# images. The split's labels are tests/data/demo_training_labels.json (the demo data takes
+# images. The split's labels are tests/fixtures/demo_training_labels.json (the demo data takes
 # minutes to make; the last test checks the file against it where it has been made).
 PINNED = {(0.1, 0): (59, '324c57678a514bbe'), (0.1, 1): (59, '72bca0610643c17e'),
           (0.25, 0): (149, '0650bdff4ac78c6a'), (0.25, 1): (149, '2bd036e158beb349')}  # fmt: skip
-DEMO_LABELS = osp.join(ROOT, 'tests', 'data', 'demo_training_labels.json')
+DEMO_LABELS = osp.join(ROOT, 'tests', 'fixtures', 'demo_training_labels.json')
 
 
 @pytest.mark.parametrize('fraction,seed', sorted(PINNED))

@@ -45,8 +45,12 @@ nyu_knn_probe = dict(type='KNNProbeHook', train_dataset=dict(nyu_train_dataset, 
                      val_dataset=dict(nyu_val_dataset, bad_data='skip'), crop_size=64,
                      interval=5)  # fmt: skip
 # the demo's: 48 px crops of its ten classes
-demo_knn_probe = dict(nyu_knn_probe, train_dataset=dict(demo_train_dataset, bad_data='skip'),
-                      val_dataset=dict(demo_val_dataset, bad_data='skip'), crop_size=48)
+demo_knn_probe = dict(
+    nyu_knn_probe,
+    train_dataset=dict(demo_train_dataset, bad_data='skip'),
+    val_dataset=dict(demo_val_dataset, bad_data='skip'),
+    crop_size=48,
+)
 
 # ---- mmdet's DETR-family recipes (DETR, DINO) on these data, random init ---------------------
 # The data's own statistics (the report's): mean (0.49, 0.468, 0.414), std (0.286, 0.278, 0.297),

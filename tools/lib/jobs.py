@@ -145,7 +145,7 @@ def train(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: st
     if not resume:
         write_provenance(osp.join(ROOT, work))
     start = time.time()
-    rc = run(launcher.train_cmd(write_job_config(job), work, {}, resume),
+    rc = run(launcher.train_cmd(write_job_config(job, not dry), work, {}, resume),
              osp.join(ROOT, work, 'run_matrix.log'), dry, tag, launcher.env())  # fmt: skip
     if dry:
         return True
@@ -172,7 +172,7 @@ def test(job: dict, launcher: Launcher = Launcher(), dry: bool = False, tag: str
     if osp.isfile(metrics) and osp.getmtime(metrics) > osp.getmtime(osp.join(ROOT, ckpt)):
         say(f'   tested before: {osp.relpath(metrics, ROOT)}', tag)
         return True
-    rc = run(launcher.test_cmd(write_job_config(job), ckpt, work, {}),
+    rc = run(launcher.test_cmd(write_job_config(job, not dry), ckpt, work, {}),
              osp.join(ROOT, work, 'test', 'run_matrix.log'), dry, tag, launcher.env())  # fmt: skip
     return rc == 0 and (dry or osp.isfile(metrics))
 

@@ -134,16 +134,18 @@ def data_classes(ds: dict) -> Optional[tuple]:
     """The classes a labeled dataset config reads from its own files (a COCO json's categories:
     its class declares ``METAINFO['classes'] = None``), when the config names none and its
     files are there; else None."""
-    if ds.get('metainfo', {}).get('classes') or not is_labeled(ds):
+    from .config import dataset_folders
+
+    # the cheap checks first: the dataset classes are looked up (importing the package) only
+    # for a config without classes whose files are there
+    if ds.get('metainfo', {}).get('classes') or not dataset_folders(ds):
+        return None
+    if not all(osp.exists(p) for p in dataset_folders(ds)):
         return None
     if getattr(_dataset_class(ds), 'METAINFO', {}).get('classes', ()) is not None:
         return None
     from custom_modules.datasets import build_det_dataset
 
-    from .config import dataset_folders
-
-    if not all(osp.exists(p) for p in dataset_folders(ds)):
-        return None
     built = build_det_dataset(ds, test_mode=True, lazy_init=True, serialize_data=False)
     return tuple(built.metainfo['classes'])
 
@@ -174,9 +176,9 @@ def data_options(config: str, data_root: Optional[str], classes=None) -> dict:
         for key, ds in datasets(cfg) + hook_datasets(cfg):
             if is_labeled(ds):
                 opts[f'{key}.metainfo.classes'] = list(classes)
-    else:
-        train = [ds for _, ds in datasets(cfg, ['train']) if is_labeled(ds)]
-        classes = data_classes(train[0]) if train else None
+    else:  # the first training set that reads its classes from its files
+        classes = next(filter(None, (data_classes(ds) for _, ds in datasets(cfg, ['train']))),
+                       None)  # fmt: skip
     if classes and 'model' in cfg:
         for key in _keys_named(cfg.model, 'num_classes', 'model.'):
             opts[key] = len(classes)
@@ -250,12 +252,14 @@ def job_config(job: dict):
     return cfg
 
 
-def write_job_config(job: dict) -> str:
+def write_job_config(job: dict, write: bool = True) -> str:
     """Write ``job_config(job)`` into the run's work dir as ``<config name>.py`` (the name
-    mmengine dumps it under); return its path relative to the root."""
+    mmengine dumps it under); return its path relative to the root. ``write=False`` (a dry
+    run): the path only (formatting a config takes a third of a second)."""
     path = osp.join(job['work_dir'], stem(job['config']) + '.py')
-    os.makedirs(osp.join(ROOT, job['work_dir']), exist_ok=True)
-    job_config(job).dump(osp.join(ROOT, path))
+    if write:
+        os.makedirs(osp.join(ROOT, job['work_dir']), exist_ok=True)
+        job_config(job).dump(osp.join(ROOT, path))
     return path
 
 

@@ -2,7 +2,8 @@
 stage, beside raw pixels and a random-init backbone.
 
     python tools/probe_backbone.py SSL_CONFIG [CKPT ...] [--data-root DIR] \\
-        [--crop-size 32 64] [--max-train 2000] [--max-val 1000] [--cfg-options k=v ...]
+        [--crop-size 32 64] [--max-train 2000] [--max-val 1000] [--held-out N] \\
+        [--cfg-options k=v ...]
 
 Crops around the labelled boxes of the training set are the memory and those of the
 validation set the queries (the same crops as ``KNNProbeHook``); each row embeds them with a
@@ -11,7 +12,9 @@ stage and reports the weighted k-NN top-1 per stage. The ``raw pixels`` row flat
 grey-level crop (mean removed): a backbone stage that scores below it has not learned what
 tells the classes apart. The crops come from the datasets of the config's ``KNNProbeHook``
 (``train_dataset``, ``val_dataset``: any labeled format; ``--data-root`` moves them with the
-rest of the config). Prints a Markdown table.
+rest of the config). With ``--held-out N`` the queries are the last N images of the training
+set and the memory the others, so that choosing a pretraining recipe by this probe never looks
+at the validation split the detectors are scored on. Prints a Markdown table.
 """
 
 import argparse
@@ -22,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from custom_modules.datasets import build_det_dataset  # noqa: E402
 from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
 from custom_modules.progress import progress  # noqa: E402
 from tools.lib.config import add_data_arguments, missing_data, read_config  # noqa: E402
@@ -87,6 +91,12 @@ def main(argv=None):
     parser.add_argument('--crop-size', type=int, nargs='+', default=[32, 64])
     parser.add_argument('--max-train', type=int, default=2000)
     parser.add_argument('--max-val', type=int, default=1000)
+    parser.add_argument(
+        '--held-out',
+        type=int,
+        metavar='N',
+        help='queries: the last N training images; memory: the other ones',
+    )
     add_data_arguments(
         parser,
         "the data set root (default: the config's); moves the whole config there, the "
@@ -101,8 +111,14 @@ def main(argv=None):
     missing = missing_data(cfg, splits=[])  # the hooks' data only
     if missing:
         raise SystemExit('\n'.join([f'{args.config}: the k-NN probe data is missing'] + missing))
-    rows = probe(cfg, hooks[0]['train_dataset'], hooks[0]['val_dataset'], args.checkpoints,
-                 args.crop_size, args.max_train, args.max_val)  # fmt: skip
+    train, val = hooks[0]['train_dataset'], hooks[0]['val_dataset']
+    if args.held_out:
+        n = len(build_det_dataset(train, test_mode=True))
+        if not 0 < args.held_out < n:
+            raise SystemExit(f'--held-out {args.held_out}: the training set has {n} images')
+        train, val = dict(train, indices=n - args.held_out), dict(train, indices=-args.held_out)
+    rows = probe(cfg, train, val, args.checkpoints, args.crop_size, args.max_train,
+                 args.max_val)  # fmt: skip
     stages = max(len(r[2]) for r in rows)
     print('| backbone | crop px | ' + ' | '.join(f'stage {s + 1}' for s in range(stages)) + ' |')
     print('|---|---|' + '---|' * stages)

@@ -60,7 +60,7 @@ def _walk(folder: str, rel: str, exts: Tuple[str, ...], seen: set, out: List[str
             _walk(osp.join(folder, name), f'{rel}{name}/', exts, seen, out, files_seen)
         else:
             group = sorted(files[name])
-            out.append(rel + group[-1])  # of 1.PNG and 1.png, the same one scan_dir keeps
+            out.append(rel + group[-1])  # of 1.PNG and 1.png: the last in sorted order
             if len(group) > 1:
                 files_seen.append((rel, group))
 

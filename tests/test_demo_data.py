@@ -56,6 +56,36 @@ def test_val_seen_only_writes_one_split(tmp_path):
     ]  # fmt: skip
 
 
+def test_probe_writes_its_two_splits_beside_the_others(tmp_path):
+    """--probe N adds labeled/probe_memory and labeled/probe_queries to a data folder and
+    changes nothing there; its scenes are a function of the seed like every other split's."""
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    main([a, '--train', '2', '--val', '2', '--unlabeled', '2'])
+    before = {f: open(os.path.join(a, f), 'rb').read() for f in _files(a)}
+    main([a, '--probe', '3'])
+    main([b, '--probe', '3'])
+    probe = [f for f in _files(a) if f not in before]
+    assert probe == [f for f in _files(b) if f != 'ATTRIBUTION.txt'] and len(probe) == 12
+    assert {f.split('/')[1] for f in probe} == set(make_demo_data.PROBE_SPLITS)
+    assert all(open(os.path.join(a, f), 'rb').read() == v for f, v in before.items())
+    _, mismatch, errors = filecmp.cmpfiles(a, b, probe, shallow=False)
+    assert not mismatch and not errors
+    assert all(1 <= len(doc['labels']) <= 4 for doc in _labels(a, 'probe_queries'))
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / 'c'), '--probe', '3', '--source', 'digits'])
+
+
+def test_probe_drawings_are_training_drawings_split_in_two():
+    """The probe's queries are one training drawing per class, its memory the class's other
+    training drawings: no drawing in both, none of the validation split's."""
+    train, val, _, _ = make_demo_data.glyph_splits()
+    memory, queries = make_demo_data.probe_glyphs(train)
+    held = {cp for v in val for cp in v}
+    for t, m, q in zip(train, memory, queries):
+        assert len(q) == 1 and m and set(m) | set(q) == set(t) and not set(m) & set(q)
+        assert not (set(m) | set(q)) & held
+
+
 def _labels(root, split):
     d = os.path.join(root, 'labeled', split, 'labels')
     return [yaml.safe_load(open(os.path.join(d, f))) for f in sorted(os.listdir(d))]

@@ -184,6 +184,28 @@ def test_probe_backbone_tool(ssl_run, demo_root, capsys):
     assert '| raw pixels | 16 |' in out and 'stage 4' in out
 
 
+def test_probe_backbone_takes_its_datasets_from_a_file(tmp_path, monkeypatch):
+    """--probe-data: the memory and the queries are the file's datasets, moved by --data-root;
+    on the demo's probe splits (make_demo_data --probe) the tool runs through."""
+    import tools.probe_backbone as tool
+    from tools.make_demo_data import main as make_data
+
+    make_data([str(tmp_path), '--probe', '4'])
+    seen, probe = [], tool.probe
+    monkeypatch.setattr(tool, 'probe', lambda cfg, tr, va, *a: seen.append((tr, va)) or probe(
+        cfg, tr, va, *a))  # fmt: skip
+    data = 'configs/_base_/datasets/demo_drawing_probe.py'
+    rows = tool.main([SSL_TINY['barlowtwins'], '--probe-data', data, '--data-root', str(tmp_path),
+                      '--crop-size', '16'])  # fmt: skip
+    ((train, val),) = seen
+    assert train['data_prefix']['img'] == 'labeled/probe_memory/images'
+    assert val['data_prefix']['img'] == 'labeled/probe_queries/images'
+    assert train['data_root'] == val['data_root'] == str(tmp_path)
+    assert [r[0] for r in rows] == ['raw pixels', 'random init']
+    with pytest.raises(SystemExit):
+        tool.main([SSL_TINY['barlowtwins'], '--held-out', '2', '--probe-data', 'x.py'])
+
+
 def test_knn_top1():
     from custom_modules.hooks import knn_top1
 

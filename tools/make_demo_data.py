@@ -2,12 +2,13 @@
 
     python tools/make_demo_data.py data/demo [--seed 0] [--unlabeled 3000] [--train 600] [--val 200]
     python tools/make_demo_data.py data/demo_seen --val-seen-only     # a diagnostic split
+    python tools/make_demo_data.py data/demo --probe 300              # + the recipe probe's splits
     python tools/make_demo_data.py data/demo_digits --source digits   # the earlier demo data
 
 What the images are (OpenMoji glyphs on muted backgrounds by default, or scikit-learn's
-handwritten digits), the held-out validation drawings, ``--pool objects`` and
-``--val-seen-only``: ``tools/lib/demo_data.py``. Nothing is downloaded; the output is a
-function of the seed. Layout written (as the competition's)::
+handwritten digits), the held-out validation drawings, ``--pool objects``,
+``--val-seen-only`` and ``--probe``: ``tools/lib/demo_data.py``. Nothing is downloaded; the
+output is a function of the seed. Layout written (as the competition's)::
 
     OUT/unlabeled/<id>.PNG
     OUT/labeled/{training,validation}/images/<id>.JPEG
@@ -57,7 +58,18 @@ def main(argv=None):
         action='store_true',
         help='write only a validation split drawn from the training objects',
     )
+    parser.add_argument(
+        '--probe',
+        type=int,
+        default=0,
+        metavar='N',
+        help='write only the probe splits (labeled/probe_memory, labeled/probe_queries), N '
+        'images each: a new drawing of a known class, without the validation drawings '
+        '(glyphs only; tools/probe_backbone.py --probe-data)',
+    )
     args = parser.parse_args(argv)
+    if args.probe and (args.source != 'glyphs' or args.val_seen_only):
+        parser.error('--probe writes glyph probe splits only (no --source digits, --val-seen-only)')
     if args.source == 'glyphs' and (args.unlabeled_objects or args.unlabeled_sizes):
         parser.error('--unlabeled-objects/--unlabeled-sizes apply to --source digits')
     args.unlabeled_objects = args.unlabeled_objects or (0, 5)
@@ -65,6 +77,9 @@ def main(argv=None):
     write_demo_data(**vars(args))  # the options are the function's arguments
     if args.val_seen_only:
         print(f'wrote {args.val} validation images of seen {args.source} to {args.out}')
+        return
+    if args.probe:
+        print(f'wrote {args.probe} probe memory and {args.probe} probe query images to {args.out}')
         return
     print(
         f'wrote {args.unlabeled} unlabeled, {args.train} training and {args.val} validation '

@@ -2,8 +2,8 @@
 stage, beside raw pixels and a random-init backbone.
 
     python tools/probe_backbone.py SSL_CONFIG [CKPT ...] [--data-root DIR] \\
-        [--crop-size 32 64] [--max-train 2000] [--max-val 1000] [--held-out N] \\
-        [--cfg-options k=v ...]
+        [--crop-size 32 64] [--max-train 2000] [--max-val 1000] \\
+        [--held-out N | --probe-data FILE] [--cfg-options k=v ...]
 
 Crops around the labelled boxes of the training set are the memory and those of the
 validation set the queries (the same crops as ``KNNProbeHook``); each row embeds them with a
@@ -14,7 +14,12 @@ tells the classes apart. The crops come from the datasets of the config's ``KNNP
 (``train_dataset``, ``val_dataset``: any labeled format; ``--data-root`` moves them with the
 rest of the config). With ``--held-out N`` the queries are the last N images of the training
 set and the memory the others, so that choosing a pretraining recipe by this probe never looks
-at the validation split the detectors are scored on. Prints a Markdown table.
+at the validation split the detectors are scored on; where a drawing (or an instance) recurs
+across training images, such queries find their twins in the memory (raw pixels score high),
+and ``--probe-data FILE`` takes the memory (``train_dataset``) and the queries (``val_dataset``)
+from a config file instead: on the demo, ``configs/_base_/datasets/demo_drawing_probe.py``, a new
+drawing of a known class without the validation drawings (``tools/make_demo_data.py --probe``).
+Prints a Markdown table.
 """
 
 import argparse
@@ -28,7 +33,12 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.datasets import build_det_dataset  # noqa: E402
 from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
 from custom_modules.progress import progress  # noqa: E402
-from tools.lib.config import add_data_arguments, missing_data, read_config  # noqa: E402
+from tools.lib.config import (  # noqa: E402
+    add_data_arguments,
+    missing_data,
+    read_config,
+    set_data_root,
+)
 from tools.lib.models import build_model  # noqa: E402
 
 
@@ -97,6 +107,12 @@ def main(argv=None):
         metavar='N',
         help='queries: the last N training images; memory: the other ones',
     )
+    parser.add_argument(
+        '--probe-data',
+        metavar='FILE',
+        help="a config file whose train_dataset (memory) and val_dataset (queries) replace "
+        "the KNNProbeHook's, e.g. configs/_base_/datasets/demo_drawing_probe.py",
+    )
     add_data_arguments(
         parser,
         "the data set root (default: the config's); moves the whole config there, the "
@@ -104,10 +120,17 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    cfg = read_config(args.config, args.cfg_options, args.data_root)
+    if args.held_out and args.probe_data:
+        parser.error('--held-out and --probe-data choose the queries two ways: give one')
+    cfg = read_config(args.config, args.cfg_options)
     hooks = [h for h in cfg.get('custom_hooks', []) if h.get('type') == 'KNNProbeHook']
     if not hooks:
         raise SystemExit(f'{args.config} has no KNNProbeHook: no labeled datasets to probe on')
+    if args.probe_data:
+        data = read_config(args.probe_data)
+        hooks[0].update(train_dataset=data.train_dataset, val_dataset=data.val_dataset)
+    if args.data_root:
+        set_data_root(cfg, args.data_root)
     missing = missing_data(cfg, splits=[])  # the hooks' data only
     if missing:
         raise SystemExit('\n'.join([f'{args.config}: the k-NN probe data is missing'] + missing))

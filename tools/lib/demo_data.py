@@ -38,6 +38,12 @@ that depict things (``is_object``: no symbols, signs, arrows, clocks, faces or h
 ``--val-seen-only`` writes only a validation split (same seed, same size) whose objects come
 from the glyphs (or scans) the training and unlabeled images use: scored beside the default
 split, it separates "has not learned the class" from "has learned these particular drawings".
+``--probe N`` writes only two more labeled splits, ``labeled/probe_memory`` and
+``labeled/probe_queries`` (N images each), that no detector trains or is scored on: the memory's
+objects come from all but one of each class's training drawings, the queries' from that one
+(``probe_glyphs``). A k-NN probe of one against the other asks what the validation split asks, a
+new drawing of a known class, without the validation drawings, so a pretraining recipe chosen by
+it has not looked at the test (``tools/probe_backbone.py --probe-data``).
 ``--unlabeled-objects``/``--unlabeled-sizes`` (digits only) set how many digits an unlabeled
 image holds and how large (default 0-5 of 12-44 px, as in the labeled images).
 """
@@ -323,6 +329,24 @@ def glyph_splits(pool_kind: str = 'all'):
     return train, val, unlabeled, distractors
 
 
+# The probe of a new drawing that never looks at the validation split (``--probe N``): two
+# labeled splits no detector trains or is scored on, from the training drawings only.
+PROBE_SPLITS = ('probe_memory', 'probe_queries')
+
+
+def probe_glyphs(train: list) -> tuple:
+    """Each class's training drawings split in two: the last one for the probe's queries, the
+    others for its memory (every class has three or more), so that a k-NN probe of memory
+    against queries asks what the validation split asks (a new drawing of a known class)
+    without its drawings.
+
+    Returns:
+        tuple[list, list]: (memory glyphs per class, query glyphs per class).
+    """
+    assert all(len(t) >= 2 for t in train), 'a class needs two training drawings'
+    return [t[:-1] for t in train], [t[-1:] for t in train]
+
+
 def write_glyphs(args, rngs, photos):
     render = GlyphRenderer()
     train, val, unlabeled, distractors = glyph_splits(args.pool)
@@ -332,6 +356,11 @@ def write_glyphs(args, rngs, photos):
 
     if args.val_seen_only:
         write_split(args.out, 'validation', args.val, scene(rngs[1], train))
+        return
+    if args.probe:
+        memory, queries = probe_glyphs(train)
+        write_split(args.out, PROBE_SPLITS[0], args.probe, scene(rngs[3], memory))
+        write_split(args.out, PROBE_SPLITS[1], args.probe, scene(rngs[4], queries))
         return
     write_split(args.out, 'training', args.train, scene(rngs[0], train))
     write_split(args.out, 'validation', args.val, scene(rngs[1], val))
@@ -505,6 +534,7 @@ def write_demo_data(
     unlabeled: int = 3000,
     pool: str = 'all',
     val_seen_only: bool = False,
+    probe: int = 0,
     unlabeled_objects: tuple = (0, 5),
     unlabeled_sizes: tuple = (12, 44),
 ) -> None:
@@ -518,6 +548,9 @@ def write_demo_data(
         pool (str): Glyphs only: unlabeled objects and distractors from every glyph
             (``'all'``) or from the glyphs that depict things (``'objects'``).
         val_seen_only (bool): Write only a validation split drawn from the training objects.
+        probe (int): Glyphs only: write only the probe splits (``PROBE_SPLITS``), ``probe``
+            images each: the memory's objects from all but one training drawing per class,
+            the queries' from that one (``probe_glyphs``).
         unlabeled_objects (tuple[int, int]), unlabeled_sizes (tuple[int, int]): Digits only:
             how many digits an unlabeled image holds and their nominal size in px.
 
@@ -525,9 +558,13 @@ def write_demo_data(
         None: the files and ``out/ATTRIBUTION.txt`` are written.
     """
     opts = SimpleNamespace(out=out, pool=pool, train=train, val=val, unlabeled=unlabeled,
-                           val_seen_only=val_seen_only, unlabeled_objects=tuple(unlabeled_objects),
+                           val_seen_only=val_seen_only, probe=probe,
+                           unlabeled_objects=tuple(unlabeled_objects),
                            unlabeled_sizes=tuple(unlabeled_sizes))  # fmt: skip
     photos = load_photos()
-    rngs = [np.random.default_rng([seed, i]) for i in range(3)]
+    if probe and source != 'glyphs':
+        raise ValueError('the probe splits are made of glyphs (--source glyphs)')
+    # one stream per split: adding a split never changes another
+    rngs = [np.random.default_rng([seed, i]) for i in range(5)]
     (write_glyphs if source == 'glyphs' else write_digits)(opts, rngs, photos)
     write_attribution(out, source)

@@ -110,7 +110,7 @@ def main(argv=None):
     parser.add_argument(
         '--probe-data',
         metavar='FILE',
-        help="a config file whose train_dataset (memory) and val_dataset (queries) replace "
+        help='a config file whose train_dataset (memory) and val_dataset (queries) replace '
         "the KNNProbeHook's, e.g. configs/_base_/datasets/demo_drawing_probe.py",
     )
     add_data_arguments(

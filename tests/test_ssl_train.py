@@ -206,6 +206,35 @@ def test_probe_backbone_takes_its_datasets_from_a_file(tmp_path, monkeypatch):
         tool.main([SSL_TINY['barlowtwins'], '--held-out', '2', '--probe-data', 'x.py'])
 
 
+def test_nearest_shares_tells_object_features_from_background_features():
+    """Features that encode only the object find it on every other background and the
+    background no better than by chance; features of the background alone the reverse."""
+    from tools.probe_shortcuts import nearest_shares
+
+    obj, bg = torch.arange(4).repeat_interleave(3), torch.arange(3).repeat(4)
+    g = torch.Generator().manual_seed(0)
+    noise = 0.01 * torch.randn(12, 8, generator=g)
+    o, b = nearest_shares(torch.eye(8)[obj] + noise, obj, bg)
+    assert o == 1.0 and b < 0.6
+    o, b = nearest_shares(torch.eye(8)[4 + bg] + noise, obj, bg)
+    assert o < 0.6 and b == 1.0
+
+
+def test_probe_shortcuts_tool(capsys):
+    """Raw pixels, then random init at every stage, on a grid of objects x backgrounds."""
+    from tools.lib.demo_data import object_background_grid
+    from tools.probe_shortcuts import main as shortcuts
+
+    images, obj, bg = object_background_grid(3, 2, 32)
+    assert images.shape == (6, 32, 32, 3) and list(obj) == [0, 0, 1, 1, 2, 2]
+    assert list(bg) == [0, 1] * 3 and not (images[0] == images[2]).all()
+    rows = shortcuts([SSL_TINY['barlowtwins'], '--objects', '3', '--backgrounds', '2',
+                      '--size', '32'])  # fmt: skip
+    assert [r[:2] for r in rows] == [('raw pixels', 0)] + [('random init', s) for s in (1, 2, 3, 4)]
+    assert all(0 <= v <= 1 for r in rows for v in r[2:])
+    assert 'chance: object 0.333, background 0.500' in capsys.readouterr().out
+
+
 def test_knn_top1():
     from custom_modules.hooks import knn_top1
 

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.datasets import build_det_dataset  # noqa: E402
-from custom_modules.hooks import knn_top1, object_crops, pooled_features  # noqa: E402
+from custom_modules.hooks import knn_top1, object_crops  # noqa: E402
 from custom_modules.progress import progress  # noqa: E402
 from tools.lib.config import (  # noqa: E402
     add_data_arguments,
@@ -39,27 +39,7 @@ from tools.lib.config import (  # noqa: E402
     read_config,
     set_data_root,
 )
-from tools.lib.models import build_model  # noqa: E402
-
-
-def stage_features(model, crops):
-    """Global-average-pooled features of every backbone stage: a list of (N, C) tensors.
-    ResNet (``res_layers``) or mmpretrain's Swin (``stages``; a stage that pretraining did not
-    output has no ``norm{i}``: it is probed without one, as an identity)."""
-    backbone = model.backbone
-    out_indices = backbone.out_indices
-    stages = getattr(backbone, 'res_layers', None) or backbone.stages
-    added = [f'norm{i}' for i in range(len(stages)) if hasattr(backbone, 'stages')
-             and not hasattr(backbone, f'norm{i}')]  # fmt: skip
-    for name in added:
-        backbone.add_module(name, torch.nn.Identity())
-    backbone.out_indices = tuple(range(len(stages)))
-    try:
-        return pooled_features(model, crops)
-    finally:
-        backbone.out_indices = out_indices
-        for name in added:
-            delattr(backbone, name)
+from tools.lib.models import build_model, stage_features  # noqa: E402
 
 
 def raw_pixels(crops):

@@ -265,6 +265,40 @@ def glyph_unlabeled_image(rng, render, pool, photos):
     return (img + noise).clip(0, 255).astype(np.uint8)
 
 
+def object_background_grid(
+    objects: int = 16, backgrounds: int = 16, size: int = 64, seed: int = 0
+) -> tuple:
+    """Every pairing of ``objects`` glyphs of the unlabeled pool with ``backgrounds`` of the
+    unlabeled images' backgrounds, each image another view of both, as the unlabeled images
+    vary (the glyph at 45-80% of the side, rotated up to 30 degrees, mirrored at random, off
+    centre by up to 15%; the background a random crop of a field twice the image's side): the
+    controlled images of ``tools/probe_shortcuts.py``, where an image's object and its
+    background vary independently.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray, np.ndarray]: (objects * backgrounds, size, size, 3) uint8
+        BGR images, each image's object index and its background index.
+    """
+    _, _, pool, _ = glyph_splits()
+    render, photos = GlyphRenderer(), load_photos()
+    rng = np.random.default_rng([seed, 5])
+    glyphs = [pool[i] for i in rng.choice(len(pool), objects, replace=False)]
+    fields = [glyph_background(rng, photos, 2 * size, 2 * size) for _ in range(backgrounds)]
+    images, obj, bg = [], [], []
+    for o, cp in enumerate(glyphs):
+        for b, field in enumerate(fields):
+            x, y = rng.integers(0, size + 1, 2)
+            img = field[y : y + size, x : x + size].copy()
+            g = transform_glyph(render[cp], int(size * rng.uniform(0.45, 0.8)),
+                                rng.uniform(-30, 30), rng.random() < 0.5)  # fmt: skip
+            cx, cy = size * (0.5 + rng.uniform(-0.15, 0.15, 2))
+            composite(img, g, int(cx - g.shape[1] / 2), int(cy - g.shape[0] / 2), rng)
+            images.append(img.clip(0, 255).astype(np.uint8))
+            obj.append(o)
+            bg.append(b)
+    return np.stack(images), np.array(obj), np.array(bg)
+
+
 def _place_small(img, rng, rgba, side, lo=0.12, hi=0.3):
     g = transform_glyph(rgba, max(8, int(side * rng.uniform(lo, hi))), rng.uniform(-45, 45),
                         rng.random() < 0.5)  # fmt: skip

@@ -96,3 +96,27 @@ def load_detector(config: str, checkpoint: str, cfg_options: Optional[dict] = No
     if torch.cuda.is_available():
         model.cuda()
     return model, DATASETS.build(cfg.test_dataloader.dataset)
+
+
+def stage_features(model, crops):
+    """Global-average-pooled features of every backbone stage: a list of (N, C) tensors.
+    ResNet (``res_layers``) or mmpretrain's Swin (``stages``; a stage that pretraining did not
+    output has no ``norm{i}``: it is probed without one, as an identity)."""
+    import torch
+
+    from custom_modules.hooks import pooled_features
+
+    backbone = model.backbone
+    out_indices = backbone.out_indices
+    stages = getattr(backbone, 'res_layers', None) or backbone.stages
+    added = [f'norm{i}' for i in range(len(stages)) if hasattr(backbone, 'stages')
+             and not hasattr(backbone, f'norm{i}')]  # fmt: skip
+    for name in added:
+        backbone.add_module(name, torch.nn.Identity())
+    backbone.out_indices = tuple(range(len(stages)))
+    try:
+        return pooled_features(model, crops)
+    finally:
+        backbone.out_indices = out_indices
+        for name in added:
+            delattr(backbone, name)

@@ -50,8 +50,9 @@ def test_records_carry_what_their_numbers_depend_on():
         for row in rec.get('detection', []) + rec.get('pretraining', []):
             assert row['precision'] in ('bf16', 'fp32'), (path, row)
             assert row['device'] and row['commit'] and row['date'], (path, row)
-        for tid, table in rec.get('tables', {}).items():  # transcribed
-            assert table['commit'] and table['date'] and table['source'], (path, tid)
+        for tid, table in rec.get('tables', {}).items():  # transcribed or measured
+            assert table['commit'] and table['date'], (path, tid)
+            assert table.get('source') or table['command'] and table['device'], (path, tid)
             assert all(len(r) == len(table['header']) for r in table['rows']), (path, tid)
 
 
@@ -143,3 +144,25 @@ def test_the_coco_export_gave_the_nyu_layouts_numbers():
             twin = twins[key(r)]
             assert [r[m] for m in metrics] == [twin[m] for m in metrics], r['run']
             assert r.get('label_fraction') == twin.get('label_fraction')
+
+
+def test_a_measured_table_is_what_its_command_printed(tmp_records, monkeypatch):
+    """`records.py table NAME ID -- COMMAND` keeps the last Markdown table COMMAND printed,
+    with the command, commit, date and device; `<!-- results NAME id=ID -->` shows it."""
+    from tools.records import main
+
+    monkeypatch.setattr(records, 'markdown_files', lambda: [])
+    import sys
+
+    tables = r'| a | b |\n|---|---|\n| 1 | 0.500 |\n\nlog\n| x | y |\n|---|---|\n| r | 0.250 |'
+    main(['table', 'm', 'probe', '--', sys.executable, '-c', f"print('{tables}')"])
+    t = records.load('m')['tables']['probe']
+    assert t['header'] == ['x', 'y'] and t['rows'] == [['r', '0.250']]
+    assert t['command'].startswith(f'{sys.executable} -c') and t['device'] and t['commit']
+    md = records.render('m id=probe')
+    assert md.startswith('| x | y |\n|---|---|\n| r | 0.250 |\n') and ' -c ' in md
+    with pytest.raises(SystemExit, match='nothing recorded'):
+        main(['table', 'm', 'bad', '--', sys.executable, '-c', 'raise SystemExit(3)'])
+    with pytest.raises(ValueError, match='no Markdown table'):
+        records.add_table('m', 'none', 'cmd', 'no table here')
+    assert set(records.load('m')['tables']) == {'probe'}

@@ -6,6 +6,8 @@
     python tools/records.py tables [--check]
     # does a run match the committed record of its precision?
     python tools/records.py compare demo work_dirs/demo-fp32
+    # run a command and keep the Markdown table it prints as a measured table of a record
+    python tools/records.py table swin_diagnosis probe-r18 -- python tools/probe_shortcuts.py ...
 
 A table in a Markdown file is made from a record where it is marked
 ``<!-- results NAME table=runs|gaps|knn|summary [key=value ...] -->`` ... ``<!-- /results -->``
@@ -16,6 +18,8 @@ or a results number in README.md or docs/ stands outside a marked table.
 import argparse
 import json
 import os.path as osp
+import shlex
+import subprocess
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -51,6 +55,13 @@ def main(argv=None):
         '(tests/test_drift.py; `add` re-pins them where a record has them)',
     )
     drift.add_argument('name', nargs='?', default='demo')
+    table = sub.add_parser(
+        'table',
+        help='run a command, keep the Markdown table it prints in a record, re-make the tables',
+    )
+    table.add_argument('name', help='the record: docs/results/NAME.json')
+    table.add_argument('id', help='the table: <!-- results NAME id=ID --> shows it')
+    table.add_argument('command', nargs=argparse.REMAINDER, help='-- COMMAND ...')
     cmp = sub.add_parser('compare', help='compare runs with the record of their precision')
     cmp.add_argument('name')
     cmp.add_argument('work')
@@ -62,6 +73,17 @@ def main(argv=None):
         print(f'docs/results/{args.name}.json: the first losses pinned: {pinned}')
         if args.cmd == 'drift':
             return 0
+    if args.cmd == 'table':
+        command = args.command[1:] if args.command[:1] == ['--'] else args.command
+        if not command:
+            p.error('table: give the command after --')
+        proc = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+        print(proc.stdout, end='')
+        if proc.returncode:
+            raise SystemExit(f'{shlex.join(command)}: exit {proc.returncode}, nothing recorded')
+        records.add_table(args.name, args.id, shlex.join(command), proc.stdout)
+        print(f'docs/results/{args.name}.json: table {args.id} recorded')
+        args.check = False
     if args.cmd == 'add':
         rows, ssl = read_runs(args.work)
         rec = records.merge(args.name, rows, ssl, args.command, args.spec)
@@ -70,7 +92,7 @@ def main(argv=None):
             f'{len(rec["pretraining"])} pretraining runs'
         )
         args.check = False
-    if args.cmd in ('add', 'tables'):
+    if args.cmd in ('add', 'tables', 'table'):
         stale = records.update_tables(check=args.check)
         for s in stale:
             print(('differs from its record: ' if args.check else 're-made: ') + s)

@@ -16,7 +16,10 @@ depend on::
 
 ``transcribed.json`` holds the tables whose runs were made before records existed, copied
 from the docs with the commit that wrote them (``"tables": {id: {...}}``); a re-run replaces
-one by a record of runs.
+one by a record of runs. A measurement that is not a run of a matrix (a probe of checkpoints,
+say) is a measured table of a record, ``"tables": {id: {"header": [...], "rows": [[...]],
+"command": ..., "commit": ..., "date": ..., "device": ...}}``: the Markdown table its command
+printed, as ``tools/records.py table NAME ID -- COMMAND`` ran it (``add_table``).
 
 A Markdown file marks a generated table with a comment pair::
 
@@ -27,7 +30,8 @@ A Markdown file marks a generated table with a comment pair::
 ``table=`` is ``runs``, ``gaps`` or ``knn`` (``tools.lib.results``'s tables) or ``summary``
 (one line per pretraining, a column pair per label fraction: mean ± sd of the paired gap and
 the seeds won); every other ``key=value`` keeps the rows whose ``key`` is one of the
-comma-separated values. ``<!-- results transcribed id=ID -->`` is a transcribed table.
+comma-separated values. ``<!-- results transcribed id=ID -->`` is a transcribed table,
+``<!-- results NAME id=ID -->`` a measured one.
 """
 
 import json
@@ -97,6 +101,45 @@ def merge(name: str, rows: list, ssl_rows: list, command: str = None, spec: str 
         # random init first, as run_matrix's tables have it
         rec[kind].sort(key=lambda r: (r['precision'], r['seed'], r.get('label_fraction') or 1,
                                       r.get('pretraining') != RANDOM, r['run']))  # fmt: skip
+    save(rec)
+    return rec
+
+
+def last_markdown_table(text: str) -> tuple:
+    """(header, rows) of the last Markdown table in ``text`` (lines starting with ``|``, the
+    second one the separator), each cell stripped.
+
+    Raises:
+        ValueError: ``text`` holds no table.
+    """
+    blocks, block = [], []
+    for line in text.split('\n') + ['']:
+        if line.strip().startswith('|'):
+            block.append(line.strip())
+        elif block:
+            blocks.append(block)
+            block = []
+    blocks = [b for b in blocks if len(b) >= 2 and set(b[1]) <= set('|-: ')]
+    if not blocks:
+        raise ValueError('no Markdown table in the output')
+
+    def cells(line):
+        return [c.strip() for c in line.strip('|').split('|')]
+
+    header, *rows = [cells(line) for line in blocks[-1][:1] + blocks[-1][2:]]
+    return header, rows
+
+
+def add_table(name: str, tid: str, command: str, output: str) -> dict:
+    """Store the last Markdown table of ``output`` (what ``command`` printed) as the measured
+    table ``tid`` of record ``name`` (made if missing), with the commit, date and device it was
+    made at (``results.provenance``); replaces a table of that id. Returns the record."""
+    from .results import provenance
+
+    header, rows = last_markdown_table(output)
+    rec = load(name)
+    rec.setdefault('tables', {})[tid] = dict(header=header, rows=rows, command=command,
+                                             **provenance())  # fmt: skip
     save(rec)
     return rec
 
@@ -174,13 +217,20 @@ def render(args: str) -> str:
     """The Markdown of one marked table (``args``: the comment's words after ``results``)."""
     name, *pairs = args.split()
     filters = dict(p.split('=', 1) for p in pairs)
-    if name == 'transcribed':
-        t = load('transcribed')['tables'][filters['id']]
+    if 'id' in filters:
+        t = load(name).get('tables', {}).get(filters['id'])
+        if t is None:
+            raise SystemExit(f'<!-- results {args} -->: docs/results/{name}.json has no such table')
         lines = ['| ' + ' | '.join(t['header']) + ' |', '|' + '---|' * len(t['header'])]
         lines += ['| ' + ' | '.join(row) + ' |' for row in t['rows']]
+        if name == 'transcribed':
+            return ('\n'.join(lines) + '\n\n'
+                    f'<sub>transcribed (`docs/results/transcribed.json`, {filters["id"]}): '
+                    f'{t["source"]}</sub>\n')  # fmt: skip
         return ('\n'.join(lines) + '\n\n'
-                f'<sub>transcribed (`docs/results/transcribed.json`, {filters["id"]}): '
-                f'{t["source"]}</sub>\n')  # fmt: skip
+                f'<sub>record `docs/results/{name}.json` ({filters["id"]}), made by '
+                f'`{t["command"]}`: commit {t["commit"]}, {t["date"][:10]}, on {t["device"]}'
+                '</sub>\n')  # fmt: skip
     rec = load(name)
     kind = filters.pop('table', 'runs')
     det = [r for r in rec.get('detection', []) if _matches(r, filters)]

@@ -47,6 +47,23 @@ def test_unlabeled_density_changes_only_the_unlabeled_images(tmp_path):
     assert sorted(mismatch) == [f for f in files if f.startswith('unlabeled/')] and not errors
 
 
+def test_flat_unlabeled_backgrounds_change_only_the_unlabeled_images(tmp_path):
+    """--unlabeled-background flat (a control): the same glyphs in the same places on one grey;
+    the labeled splits byte-identical to the default's."""
+    base = ['--seed', '1', '--train', '2', '--val', '2', '--unlabeled', '2']
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    main([a] + base)
+    main([b] + base + ['--unlabeled-background', 'flat'])
+    files = _files(a)
+    _, mismatch, errors = filecmp.cmpfiles(a, b, files, shallow=False)
+    assert sorted(mismatch) == [f for f in files if f.startswith('unlabeled/')] and not errors
+    import cv2
+
+    img = cv2.imread(os.path.join(b, 'unlabeled', '1.PNG')).astype(float)
+    corners = np.stack([img[:4, :4], img[:4, -4:], img[-4:, :4], img[-4:, -4:]])
+    assert abs(np.median(corners) - 128) < 16  # grey, up to the sensor noise and a small glyph
+
+
 def test_val_seen_only_writes_one_split(tmp_path):
     main([str(tmp_path), '--val', '2', '--val-seen-only'])
     assert _files(str(tmp_path)) == [

@@ -67,7 +67,16 @@ def main(argv=None):
         'images each: a new drawing of a known class, without the validation drawings '
         '(glyphs only; tools/probe_backbone.py --probe-data)',
     )
+    parser.add_argument(
+        '--unlabeled-background',
+        choices=['muted', 'flat'],
+        default='muted',
+        help="glyphs: the unlabeled images' backgrounds: muted fields and photo crops "
+        '(default) or one flat grey (a control: only the objects are left to agree on)',
+    )
     args = parser.parse_args(argv)
+    if args.source == 'digits' and args.unlabeled_background != 'muted':
+        parser.error('--unlabeled-background applies to --source glyphs')
     if args.probe and (args.source != 'glyphs' or args.val_seen_only):
         parser.error('--probe writes glyph probe splits only (no --source digits, --val-seen-only)')
     if args.source == 'glyphs' and (args.unlabeled_objects or args.unlabeled_sizes):

@@ -245,10 +245,14 @@ def composite(img, rgba, x, y, rng):
                     np.float32)  # fmt: skip
 
 
-def glyph_unlabeled_image(rng, render, pool, photos):
-    """An object-centric image: one dominant glyph of ``pool``, 0-2 small ones."""
+def glyph_unlabeled_image(rng, render, pool, photos, flat=False):
+    """An object-centric image: one dominant glyph of ``pool``, 0-2 small ones; with ``flat``
+    the background is one grey, the same in every image (a control: two views of it can agree
+    through nothing but what is drawn on it)."""
     w, h = int(rng.integers(96, 161)), int(rng.integers(96, 161))
     img = glyph_background(rng, photos, w, h)
+    if flat:
+        img[:] = 128.0
     side = min(w, h)
     small = [int(rng.integers(len(pool))) for _ in range(int(rng.integers(0, 3)))]
     behind = rng.random(len(small)) < 0.5
@@ -399,7 +403,8 @@ def write_glyphs(args, rngs, photos):
     write_split(args.out, 'training', args.train, scene(rngs[0], train))
     write_split(args.out, 'validation', args.val, scene(rngs[1], val))
     write_unlabeled(args.out, args.unlabeled,
-                    lambda: glyph_unlabeled_image(rngs[2], render, unlabeled, photos))  # fmt: skip
+                    lambda: glyph_unlabeled_image(rngs[2], render, unlabeled, photos,
+                                                  args.unlabeled_background == 'flat'))  # fmt: skip
 
 
 # ---- digits: scikit-learn's handwritten digits ---------------------------------------------
@@ -569,6 +574,7 @@ def write_demo_data(
     pool: str = 'all',
     val_seen_only: bool = False,
     probe: int = 0,
+    unlabeled_background: str = 'muted',
     unlabeled_objects: tuple = (0, 5),
     unlabeled_sizes: tuple = (12, 44),
 ) -> None:
@@ -585,6 +591,9 @@ def write_demo_data(
         probe (int): Glyphs only: write only the probe splits (``PROBE_SPLITS``), ``probe``
             images each: the memory's objects from all but one training drawing per class,
             the queries' from that one (``probe_glyphs``).
+        unlabeled_background (str): Glyphs only: ``'muted'`` (the default) or ``'flat'``: the
+            unlabeled images on one grey, a control (``glyph_unlabeled_image``); the labeled
+            splits are the same.
         unlabeled_objects (tuple[int, int]), unlabeled_sizes (tuple[int, int]): Digits only:
             how many digits an unlabeled image holds and their nominal size in px.
 
@@ -593,6 +602,7 @@ def write_demo_data(
     """
     opts = SimpleNamespace(out=out, pool=pool, train=train, val=val, unlabeled=unlabeled,
                            val_seen_only=val_seen_only, probe=probe,
+                           unlabeled_background=unlabeled_background,
                            unlabeled_objects=tuple(unlabeled_objects),
                            unlabeled_sizes=tuple(unlabeled_sizes))  # fmt: skip
     photos = load_photos()

@@ -207,3 +207,27 @@ def test_finetune_loads_the_transformer(tmp_path):
     torch.save(dict(state_dict={'backbone.' + k: v for k, v in src.items()}), tmp_path / 'bad.pth')
     with pytest.raises(CheckpointMismatchError, match='provides only'):
         finetune('PretrainedDETR', str(tmp_path / 'bad.pth'))
+
+
+def test_patch_ap_table_scores_each_checkpoint_and_its_control(tmp_path, demo_root, capsys,
+                                                               monkeypatch):  # fmt: skip
+    """tools/updetr_patch_ap.py CONFIG CKPT... --with-control: one row per checkpoint (the
+    untrained model without one), its patch AP beside the control's, as a Markdown table."""
+    from tools.updetr_patch_ap import main
+
+    monkeypatch.chdir(tmp_path)  # the default work dirs go under work_dirs/ here
+    cfg = tiny_cfg()
+    cfg.test_dataloader.dataset.data_root = demo_root
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    config = str(tmp_path / 'updetr_tiny.py')
+    cfg.dump(config)
+    ckpt = str(tmp_path / 'updetr.pth')
+    torch.save(dict(state_dict=build(tiny_cfg()).state_dict(), meta={}), ckpt)
+    rows = main([config, ckpt, '--with-control'])
+    assert [r[0] for r in rows] == [ckpt] and len(rows[0]) == 7
+    assert all(0 <= v <= 1 for v in rows[0][1:])
+    out = capsys.readouterr().out
+    assert '| checkpoint | patch mAP | AP50 | AR@100 | control mAP |' in out and f'| {ckpt} |' in out
+    assert osp.isfile(tmp_path / 'work_dirs' / 'updetr_tiny' / 'patch_ap_mismatch' / 'metrics.json')
+    with pytest.raises(SystemExit):
+        main([config, ckpt, '--with-control', '--mismatch'])

@@ -223,9 +223,9 @@ def test_patch_ap_table_scores_each_checkpoint_and_its_control(tmp_path, demo_ro
     cfg.dump(config)
     ckpt = str(tmp_path / 'updetr.pth')
     torch.save(dict(state_dict=build(tiny_cfg()).state_dict(), meta={}), ckpt)
-    rows = main([config, ckpt, '--with-control'])
-    assert [r[0] for r in rows] == [ckpt] and len(rows[0]) == 7
-    assert all(0 <= v <= 1 for v in rows[0][1:])
+    rows = main([config, 'untrained', ckpt, '--with-control'])
+    assert [r[0] for r in rows] == ['untrained', ckpt] and len(rows[1]) == 7
+    assert all(0 <= v <= 1 for r in rows for v in r[1:])
     out = capsys.readouterr().out
     assert '| checkpoint | patch mAP | AP50 | AR@100 | control mAP |' in out
     assert f'| {ckpt} |' in out

@@ -62,7 +62,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description='Patch-box AP of an UP-DETR model')
     parser.add_argument('config')
     parser.add_argument(
-        'checkpoints', nargs='*', help='omit to score the untrained model; several: a table'
+        'checkpoints',
+        nargs='*',
+        help='omit to score the untrained model (in a table: the word untrained); several: a table',
     )
     parser.add_argument(
         '--mismatch', action='store_true', help='control: crops unrelated to the target boxes'
@@ -95,7 +97,7 @@ def table(config: str, checkpoints: list, control: bool, cfg_options=None) -> li
     """Score every checkpoint (None: untrained), and with ``control`` its control too; print a
     Markdown table (patch mAP, AP50, AR@100 of each) and return its rows."""
     rows = []
-    for ckpt in checkpoints:
+    for ckpt in [None if c == 'untrained' else c for c in checkpoints]:
         m = score(config, ckpt, cfg_options=cfg_options)
         row = [ckpt or 'untrained'] + [m.get(f'coco/{k}', float('nan')) for k in COLUMNS]
         if control:

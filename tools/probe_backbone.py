@@ -39,20 +39,14 @@ from tools.lib.config import (  # noqa: E402
     read_config,
     set_data_root,
 )
-from tools.lib.models import build_model, stage_features  # noqa: E402
-
-
-def raw_pixels(crops):
-    g = torch.from_numpy(crops.mean(-1).reshape(len(crops), -1)).float()
-    return g - g.mean(1, keepdim=True)
+from tools.lib.models import probed_backbones, raw_pixels, stage_features  # noqa: E402
 
 
 def probe(cfg, train_dataset, val_dataset, ckpts, crop_sizes, max_train, max_val, k=20, t=0.07):
     """Rows of (name, crop size, [top-1 per stage]) for raw pixels, random init and ``ckpts``,
     on the object crops of two labeled dataset configs (memory, queries)."""
     rows = []
-    models = [('random init', None)] + [(c, c) for c in ckpts]
-    bar = progress(range(len(crop_sizes) * len(models)), 'backbones probed', unit='backbone')
+    bar = progress(range(len(crop_sizes) * (1 + len(ckpts))), 'backbones probed', unit='backbone')
     for size in crop_sizes:
         (tx, ty), (vx, vy) = (object_crops(train_dataset, size, max_train),
                               object_crops(val_dataset, size, max_val))  # fmt: skip
@@ -62,11 +56,7 @@ def probe(cfg, train_dataset, val_dataset, ckpts, crop_sizes, max_train, max_val
             return knn_top1(F.normalize(a, dim=1), ty, F.normalize(b, dim=1), vy, k, t)
 
         rows.append(('raw pixels', size, [top1(raw_pixels(tx), raw_pixels(vx))]))
-        for name, ckpt in models:
-            torch.manual_seed(cfg.get('randomness', {}).get('seed') or 0)
-            model = build_model(cfg, ckpt).eval()
-            if ckpt is None:
-                model.init_weights()
+        for name, model in probed_backbones(cfg, ckpts):
             feats = zip(stage_features(model, tx), stage_features(model, vx))
             rows.append((name, size, [top1(a, b) for a, b in feats]))
             bar.update()

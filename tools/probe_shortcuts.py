@@ -26,12 +26,13 @@ import sys
 
 import torch
 import torch.nn.functional as F
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from custom_modules.progress import progress  # noqa: E402
-from tools.lib.config import add_data_arguments, read_config  # noqa: E402
+from tools.lib.config import read_config  # noqa: E402
 from tools.lib.demo_data import object_background_grid  # noqa: E402
-from tools.lib.models import build_model, stage_features  # noqa: E402
+from tools.lib.models import probed_backbones, raw_pixels, stage_features  # noqa: E402
 
 
 def nearest_shares(feats, obj, bg):
@@ -50,14 +51,9 @@ def nearest_shares(feats, obj, bg):
 def probe(cfg, ckpts, images, obj, bg):
     """Rows of (name, stage, object score, background score): raw pixels (stage 0), then
     random init and ``ckpts`` at every stage."""
-    grey = torch.from_numpy(images.mean(-1).reshape(len(images), -1)).float()
-    rows = [('raw pixels', 0, *nearest_shares(grey - grey.mean(1, keepdim=True), obj, bg))]
-    models = [('random init', None)] + [(c, c) for c in ckpts]
-    for name, ckpt in progress(models, 'backbones probed', unit='backbone'):
-        torch.manual_seed(cfg.get('randomness', {}).get('seed') or 0)
-        model = build_model(cfg, ckpt).eval()
-        if ckpt is None:
-            model.init_weights()
+    rows = [('raw pixels', 0, *nearest_shares(raw_pixels(images), obj, bg))]
+    models = probed_backbones(cfg, ckpts)
+    for name, model in progress(models, 'backbones probed', unit='backbone', total=1 + len(ckpts)):
         with torch.no_grad():
             feats = stage_features(model, images)
         rows += [(name, s + 1, *nearest_shares(f, obj, bg)) for s, f in enumerate(feats)]
@@ -72,7 +68,8 @@ def main(argv=None):
     parser.add_argument('--backgrounds', type=int, default=16)
     parser.add_argument('--size', type=int, default=64, help='image side (the demo views: 64)')
     parser.add_argument('--seed', type=int, default=0, help='which objects and backgrounds')
-    add_data_arguments(parser)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries (its backbone, preprocessing)')  # fmt: skip
     args = parser.parse_args(argv)
     if min(args.objects, args.backgrounds) < 2:
         parser.error('--objects and --backgrounds need two or more each')

@@ -250,7 +250,7 @@ def glyph_unlabeled_image(rng, render, pool, photos, flat=False):
     the background is one grey, the same in every image (a control: two views of it can agree
     through nothing but what is drawn on it)."""
     w, h = int(rng.integers(96, 161)), int(rng.integers(96, 161))
-    img = glyph_background(rng, photos, w, h)
+    img = glyph_background(rng, photos, w, h)  # drawn with flat too: the same glyphs follow
     if flat:
         img[:] = 128.0
     side = min(w, h)

@@ -98,6 +98,28 @@ def load_detector(config: str, checkpoint: str, cfg_options: Optional[dict] = No
     return model, DATASETS.build(cfg.test_dataloader.dataset)
 
 
+def probed_backbones(cfg, checkpoints):
+    """``(name, model)`` in eval mode for the probes: ``'random init'`` (the config's init, its
+    ``randomness.seed``), then each checkpoint (named by its path), built one at a time."""
+    import torch
+
+    for ckpt in [None, *checkpoints]:
+        torch.manual_seed(cfg.get('randomness', {}).get('seed') or 0)
+        model = build_model(cfg, ckpt).eval()
+        if ckpt is None:
+            model.init_weights()
+        yield ckpt or 'random init', model
+
+
+def raw_pixels(images):
+    """(N, H*W) grey levels of uint8 (N, H, W, 3) images, each image's mean removed: the
+    probes' no-network baseline."""
+    import torch
+
+    g = torch.from_numpy(images.mean(-1).reshape(len(images), -1)).float()
+    return g - g.mean(1, keepdim=True)
+
+
 def stage_features(model, crops):
     """Global-average-pooled features of every backbone stage: a list of (N, C) tensors.
     ResNet (``res_layers``) or mmpretrain's Swin (``stages``; a stage that pretraining did not

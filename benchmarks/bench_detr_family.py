@@ -36,12 +36,10 @@ import copy
 import json
 import os.path as osp
 import statistics
-import sys
 import tempfile
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 DINO = 'configs/dino/dino-3scale_r18-w32_1xb8-adamw-8e_nyu-demo.py'
 # the recipe's stride-8 level (C3, 64 channels) back: 4 scales at strides 8-64

@@ -11,14 +11,11 @@ the ground truth, some with a wrong class, and random boxes), i.e. about 531K de
 """
 
 import argparse
-import os.path as osp
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.lib.coco_samples import make_samples  # noqa: E402
+from tools.lib.coco_samples import make_samples
 
 
 def run_metric(metric, samples, batch=8):

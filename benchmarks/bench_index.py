@@ -11,11 +11,8 @@ import os
 import os.path as osp
 import pickle
 import shutil
-import sys
 import tempfile
 import time
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def main():

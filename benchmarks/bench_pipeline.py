@@ -39,20 +39,18 @@ import os
 
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 
-import argparse  # noqa: E402
-import copy  # noqa: E402
-import os.path as osp  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
+import argparse
+import copy
+import os.path as osp
+import tempfile
+import time
+import warnings
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import cv2
+import numpy as np
+import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 CFG = osp.join(ROOT, 'configs/_base_/datasets/nyu_unlabeled_2view.py')
 
 

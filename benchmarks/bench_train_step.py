@@ -26,11 +26,9 @@ import argparse
 import copy
 import os.path as osp
 import statistics
-import sys
 import tempfile
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 CONFIGS = {
     'bt': ('BT', 'configs/barlowtwins/barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'),

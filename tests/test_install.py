@@ -54,8 +54,9 @@ def test_mmcv_ops_compiled():
 
 
 def test_package_imports_from_anywhere_and_builds(tmp_path):
-    """pip install -e . (tools/install.sh) makes custom_modules importable outside the repo (for
-    upstream tools and configs elsewhere), and the project builds as one wheel."""
+    """pip install -e . (tools/install.sh) makes custom_modules (for upstream tools and configs
+    elsewhere) and tools with its library tools.lib (for our tools, benchmarks and tests: no
+    sys.path edits) importable outside the repo, and the project builds as one wheel."""
     import os
     import shutil
     import subprocess
@@ -65,16 +66,21 @@ def test_package_imports_from_anywhere_and_builds(tmp_path):
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     proc = subprocess.run(
-        [sys.executable, '-c', 'import custom_modules; print(custom_modules.__file__)'],
+        [sys.executable, '-c', 'import custom_modules, tools.lib.config as c; '
+         'print(custom_modules.__file__); print(c.__file__)'],
         cwd=tmp_path, env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert Path(proc.stdout.strip()) == root / 'custom_modules' / '__init__.py'
+    assert [Path(line) for line in proc.stdout.split()] == [
+        root / 'custom_modules' / '__init__.py',
+        root / 'tools' / 'lib' / 'config.py',
+    ]
     src = tmp_path / 'src'  # a copy: building writes build/ and *.egg-info beside the sources
-    shutil.copytree(root / 'custom_modules', src / 'custom_modules',
-                    ignore=shutil.ignore_patterns('__pycache__'))  # fmt: skip
+    for package in ('custom_modules', 'tools'):
+        shutil.copytree(root / package, src / package,
+                        ignore=shutil.ignore_patterns('__pycache__'))  # fmt: skip
     shutil.copy(root / 'pyproject.toml', src)
-    for other in ('tools', 'tests', 'configs'):  # present, as in the repo, and left out
+    for other in ('tests', 'configs'):  # present, as in the repo, and left out
         (src / other).mkdir()
         (src / other / '__init__.py').write_text('')
     wheel = subprocess.run(
@@ -87,8 +93,26 @@ def test_package_imports_from_anywhere_and_builds(tmp_path):
     import zipfile
 
     names = zipfile.ZipFile(built).namelist()
-    assert 'custom_modules/patches.py' in names
-    assert not any(n.startswith(('tools/', 'tests/', 'configs/')) for n in names)
+    assert {'custom_modules/patches.py', 'tools/lib/config.py', 'tools/train.py'} <= set(names)
+    assert not any(n.startswith(('tests/', 'configs/')) for n in names)
+
+
+def test_tools_and_benchmarks_do_not_edit_sys_path():
+    """They import custom_modules and tools.lib as installed (pip install -e .); a sys.path edit
+    would hide a broken install and needs an E402 exemption for every import after it."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r'sys\.path\.(insert|append)|noqa: E402')
+    found = [
+        f'{path.relative_to(root)}:{i}'
+        for folder in ('tools', 'benchmarks')
+        for path in sorted((root / folder).rglob('*.py'))
+        for i, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, found
 
 
 def test_no_pkg_resources_warning_at_start():

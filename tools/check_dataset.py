@@ -20,20 +20,16 @@ skipped, 0 when everything is usable (repairs are listed, not failures).
 """
 
 import argparse
-import os.path as osp
 import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from custom_modules.datasets import (  # noqa: E402
+from custom_modules.datasets import (
     DEMO_CLASSES,
     NYU_CLASSES,
     describe_problems,
     nyu_layout_datasets,
 )
-from tools.lib.config import add_data_arguments, datasets, missing_data, read_config  # noqa: E402
-from tools.lib.data_check import check_dataset, dataset_key  # noqa: E402
+from tools.lib.config import add_data_arguments, datasets, missing_data, read_config
+from tools.lib.data_check import check_dataset, dataset_key
 
 
 def report(where: str, summary: str, problems: list) -> int:

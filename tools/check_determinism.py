@@ -25,9 +25,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import set_random_seed
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.lib.demo_data import write_demo_data  # noqa: E402
-from tools.lib.models import build_batches, build_model  # noqa: E402
+from tools.lib.demo_data import write_demo_data
+from tools.lib.models import build_batches, build_model
 
 
 def trial(cfg, batches, device, bf16, seed):

@@ -14,9 +14,8 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.datasets.image_folder import scan_dir, sort_key  # noqa: E402
-from custom_modules.datasets.image_io import (  # noqa: E402
+from custom_modules.datasets.image_folder import scan_dir, sort_key
+from custom_modules.datasets.image_io import (
     IMAGE_EXTENSIONS,
     ImageReadError,
     read_image,

@@ -10,12 +10,10 @@ The output holds ``state_dict`` with the ``backbone.`` prefix removed (what a de
 
 import argparse
 import os.path as osp
-import sys
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.engine import safe_torch_load  # noqa: E402
+from custom_modules.engine import safe_torch_load
 
 
 def extract(src: str, prefix: str = 'backbone.') -> dict:

@@ -25,5 +25,7 @@ if [[ -z ${PY:-} ]]; then
     done
 fi
 cd "$ROOT"
+# custom_modules and tools.lib for a python3 without the project installed (pip install -e .)
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 echo "[gpu_check] $PY tools/gpu_check.py $*"
 exec "$PY" tools/gpu_check.py "$@"

@@ -93,7 +93,7 @@ fi
 "${PIP[@]}" install -q --no-deps "$mmcv_wheel"
 # mmcv's own runtime requirements (installed --no-deps above so pip cannot swap torch).
 "${PIP[@]}" install -q addict packaging Pillow pyyaml yapf -r "$ROOT/requirements.txt"
-# this project's package (custom_modules), editable: importable from any directory
+# this project's packages (custom_modules, tools), editable: importable from any directory
 PYTHONWARNINGS=ignore "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c 'import mmcv, mmdet, mmpretrain, mmcv.ops; print("[install] mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmpretrain", mmpretrain.__version__)'
 

@@ -17,11 +17,8 @@ output is a function of the seed. Layout written (as the competition's)::
 """
 
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.lib.demo_data import write_demo_data  # noqa: E402
+from tools.lib.demo_data import write_demo_data
 
 
 def main(argv=None):

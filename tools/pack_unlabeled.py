@@ -22,8 +22,7 @@ import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.datasets import list_images, write_pack  # noqa: E402
+from custom_modules.datasets import list_images, write_pack
 
 
 def human(n: float) -> str:

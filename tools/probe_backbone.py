@@ -23,23 +23,20 @@ Prints a Markdown table.
 """
 
 import argparse
-import os.path as osp
-import sys
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.datasets import build_det_dataset  # noqa: E402
-from custom_modules.hooks import knn_top1, object_crops  # noqa: E402
-from custom_modules.progress import progress  # noqa: E402
-from tools.lib.config import (  # noqa: E402
+from custom_modules.datasets import build_det_dataset
+from custom_modules.hooks import knn_top1, object_crops
+from custom_modules.progress import progress
+from tools.lib.config import (
     add_data_arguments,
     missing_data,
     read_config,
     set_data_root,
 )
-from tools.lib.models import probed_backbones, raw_pixels, stage_features  # noqa: E402
+from tools.lib.models import probed_backbones, raw_pixels, stage_features
 
 
 def probe(cfg, train_dataset, val_dataset, ckpts, crop_sizes, max_train, max_val, k=20, t=0.07):

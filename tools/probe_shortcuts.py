@@ -21,18 +21,15 @@ the detection data is used. Prints a Markdown table; returns its rows.
 """
 
 import argparse
-import os.path as osp
-import sys
 
 import torch
 import torch.nn.functional as F
 from mmengine.config import DictAction
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.progress import progress  # noqa: E402
-from tools.lib.config import read_config  # noqa: E402
-from tools.lib.demo_data import object_background_grid  # noqa: E402
-from tools.lib.models import probed_backbones, raw_pixels, stage_features  # noqa: E402
+from custom_modules.progress import progress
+from tools.lib.config import read_config
+from tools.lib.demo_data import object_background_grid
+from tools.lib.models import probed_backbones, raw_pixels, stage_features
 
 
 def nearest_shares(feats, obj, bg):

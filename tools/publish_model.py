@@ -15,12 +15,10 @@ import argparse
 import hashlib
 import os
 import os.path as osp
-import sys
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.engine import safe_torch_load  # noqa: E402
+from custom_modules.engine import safe_torch_load
 
 META_KEYS = ('epoch', 'iter', 'cfg', 'seed', 'experiment_name', 'mmengine_version', 'dataset_meta')
 

@@ -22,8 +22,7 @@ import shlex
 import subprocess
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.lib import records  # noqa: E402
+from tools.lib import records
 
 
 def read_runs(work: str) -> tuple:

@@ -60,10 +60,9 @@ import sys
 import time
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.lib.jobs import Launcher, Progress, run_job, schedule  # noqa: E402
-from tools.lib.results import collect, write_results  # noqa: E402
-from tools.lib.spec import ROOT, describe, load_spec, plan  # noqa: E402
+from tools.lib.jobs import Launcher, Progress, run_job, schedule
+from tools.lib.results import collect, write_results
+from tools.lib.spec import ROOT, describe, load_spec, plan
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 

@@ -22,13 +22,12 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmengine.config import DictAction  # noqa: E402
+from mmengine.config import DictAction
 
-from tools.lib.cross_correlation import measure  # noqa: E402
-from tools.lib.jobs import Launcher, train  # noqa: E402
-from tools.lib.results import last_knn  # noqa: E402
-from tools.lib.spec import ROOT, data_options, final_checkpoint, load_config, stem  # noqa: E402
+from tools.lib.cross_correlation import measure
+from tools.lib.jobs import Launcher, train
+from tools.lib.results import last_knn
+from tools.lib.spec import ROOT, data_options, final_checkpoint, load_config, stem
 
 
 def parse_args(argv=None):

@@ -19,17 +19,13 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mmengine.config import ConfigDict
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from mmengine.config import ConfigDict  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from custom_modules.engine import init_cpu_dist  # noqa: E402
-from tools.lib.config import add_data_arguments, datasets, missing_data, read_config  # noqa: E402
+from custom_modules.engine import init_cpu_dist
+from tools.lib.config import add_data_arguments, datasets, missing_data, read_config
 
 COCO_KEYS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l')
 

@@ -11,17 +11,13 @@ the data under DIR; the folders it reads are checked before the model is built.
 import argparse
 import os
 import os.path as osp
-import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mmengine.config import Config
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from custom_modules.engine import init_cpu_dist  # noqa: E402
-from tools.lib.config import add_data_arguments, missing_data, read_config  # noqa: E402
+from custom_modules.engine import init_cpu_dist
+from tools.lib.config import add_data_arguments, missing_data, read_config
 
 
 def parse_args(argv=None):

@@ -20,13 +20,9 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
 
 COLUMNS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_AR@100')
 

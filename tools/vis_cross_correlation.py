@@ -14,13 +14,11 @@ exp of the entropy of the normalised singular values; collapse gives a rank near
 
 import argparse
 import os.path as osp
-import sys
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.lib.config import add_data_arguments, read_config  # noqa: E402
-from tools.lib.cross_correlation import measure  # noqa: E402
+from tools.lib.config import add_data_arguments, read_config
+from tools.lib.cross_correlation import measure
 
 
 def plot(c: torch.Tensor, stats: dict, out: str, title: str):

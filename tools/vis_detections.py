@@ -11,17 +11,15 @@ succeeds rather than an arbitrary sample.
 
 import argparse
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from custom_modules.datasets.image_io import read_image  # noqa: E402
-from custom_modules.progress import progress  # noqa: E402
-from tools.lib.config import add_data_arguments  # noqa: E402
-from tools.lib.models import load_detector  # noqa: E402
+from custom_modules.datasets.image_io import read_image
+from custom_modules.progress import progress
+from tools.lib.config import add_data_arguments
+from tools.lib.models import load_detector
 
 CELL = 320  # pixels on the longer side of each picture in the grid
 

@@ -11,15 +11,13 @@ scaled to [0, 1] per level and laid over the (resized) input, beside the input i
 
 import argparse
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from tools.lib.config import add_data_arguments  # noqa: E402
-from tools.lib.models import load_detector  # noqa: E402
+from tools.lib.config import add_data_arguments
+from tools.lib.models import load_detector
 
 CELL = 256
 

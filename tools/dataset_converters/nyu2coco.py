@@ -24,17 +24,15 @@ import json
 import os
 import os.path as osp
 import shutil
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from custom_modules.datasets import (  # noqa: E402
+from custom_modules.datasets import (
     DEMO_CLASSES,
     NYU_CLASSES,
     DatasetError,
     describe_problems,
     list_images,
 )
-from custom_modules.datasets.nyu_labeled import index_split  # noqa: E402
+from custom_modules.datasets.nyu_labeled import index_split
 
 SPLITS = ('training', 'validation')
 

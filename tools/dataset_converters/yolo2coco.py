@@ -20,8 +20,7 @@ import sys
 
 from PIL import Image
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from custom_modules.datasets import list_images  # noqa: E402
+from custom_modules.datasets import list_images
 
 
 def convert(img_dir: str, label_dir: str, classes: list):

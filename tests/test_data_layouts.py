@@ -13,7 +13,8 @@ KNOW_THE_LAYOUT = {
     'custom_modules/datasets/nyu_labeled.py',
     'custom_modules/datasets/nyu_labels.py',
     'tools/dataset_converters/nyu2coco.py',
-    'tools/lib/demo_data.py',
+    'tools/lib/demo_data/__init__.py',
+    'tools/lib/demo_data/common.py',
     'tools/make_demo_data.py',
 }
 # its folder names as paths (not as dict keys: counts["unlabeled"]), and its readers

@@ -6,7 +6,7 @@ training iteration of every full-scale config, determinism; one table of pass/fa
     python tools/gpu_check.py --device cpu --dry-run     # every row on tiny shapes (~1 min)
     tools/gpu_check.sh [--install WHEELHOUSE] [...]       # the same, installing offline first
 
-Offline: the data are generated (tools/lib/demo_data.py), the pretrained checkpoints that
+Offline: the data are generated (tools/lib/demo_data/), the pretrained checkpoints that
 configs load are made from the pretraining configs' untrained models. The rows and what each
 one checks: tools/lib/gpu_check.py and docs/gpu_check.md. Writes OUT/gpu_check.md and
 OUT/gpu_check.json after every row (tracebacks of failed rows in OUT/errors/); a failed row

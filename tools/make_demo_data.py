@@ -7,7 +7,7 @@
 
 What the images are (OpenMoji glyphs on muted backgrounds by default, or scikit-learn's
 handwritten digits), the held-out validation drawings, ``--pool objects``,
-``--val-seen-only`` and ``--probe``: ``tools/lib/demo_data.py``. Nothing is downloaded; the
+``--val-seen-only`` and ``--probe``: ``tools/lib/demo_data/``. Nothing is downloaded; the
 output is a function of the seed. Layout written (as the competition's)::
 
     OUT/unlabeled/<id>.PNG

@@ -7,7 +7,8 @@ never another tool; benchmarks may import them too; nothing here imports a tool.
   parallel.
 - ``models``: the model of a config as the Runner builds it, batches from its train pipeline,
   a detector with its test dataset.
-- ``demo_data``: the demo data set (``tools/make_demo_data.py``).
+- ``demo_data``: the demo data set (``tools/make_demo_data.py``): ``glyphs`` and ``digits``, its
+  two sources, and ``common``, what they share (the photos, writing the splits).
 - ``train_step``: one training step of a config in a precision mode, timed (the step benchmark
   and the GPU check).
 - ``flops``: model FLOPs of a step, the peaks of common GPUs, MFU.

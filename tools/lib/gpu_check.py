@@ -392,7 +392,7 @@ class Check:
         write_demo_data(self.data_root, seed=0, **counts)
         return (
             f'{counts["unlabeled"]} unlabeled, {counts["train"]} training, {counts["val"]} '
-            f'validation images (tools/lib/demo_data.py) in {self.data_root}',
+            f'validation images (tools/lib/demo_data/) in {self.data_root}',
             counts,
         )
 

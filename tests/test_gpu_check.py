@@ -13,8 +13,10 @@ import torch
 from conftest import ROOT, run_tool
 from mmengine.config import Config, DictAction
 
-from tools.lib import flops
+from tools.lib import flops, shrink
 from tools.lib import gpu_check as gc
+from tools.lib.config import option_args, stem, walk_dicts
+from tools.lib.gpu_report import Report
 
 # the full-scale configs issue 19 names: each gets one real training iteration
 NAMED = (
@@ -39,7 +41,7 @@ INSTALL = (
 
 
 def test_every_named_full_scale_config_is_checked():
-    stems = [gc.stem(c) for c in gc.FULL_CONFIGS]
+    stems = [stem(c) for c in gc.FULL_CONFIGS]
     assert set(NAMED) <= set(stems)
     assert all(osp.isfile(osp.join(ROOT, c)) for c in gc.FULL_CONFIGS)
 
@@ -64,8 +66,8 @@ def test_dry_run_makes_every_row(tmp_path):
     data = json.loads((out / 'gpu_check.json').read_text())
     rows = {r['check']: r for r in data['rows']}
     speed = [f'{name} step, {mode}' for name, *_ in gc.SPEED for mode, _ in gc.SPEED_MODES]
-    determinism = [f'check_determinism {gc.stem(c)}' for c, *_ in gc.DETERMINISM]
-    expected = [*INSTALL, *speed, *(gc.stem(c) for c in gc.FULL_CONFIGS), *determinism]
+    determinism = [f'check_determinism {stem(c)}' for c, *_ in gc.DETERMINISM]
+    expected = [*INSTALL, *speed, *(stem(c) for c in gc.FULL_CONFIGS), *determinism]
     assert sorted(rows) == sorted(expected)
     assert all(r['status'] == 'pass' for r in data['rows']), [
         (r['check'], r['text']) for r in data['rows'] if r['status'] != 'pass'
@@ -81,7 +83,7 @@ def test_dry_run_makes_every_row(tmp_path):
         assert math.isclose(n['images_per_s'], n['batch'] / n['ms_per_step'] * 1e3, rel_tol=1e-9)
     assert rows['Faster R-CNN R50 step, fp32']['numbers']['input'] == '80x133'  # 1333x800 x 0.1
     for config in gc.FULL_CONFIGS:
-        n = rows[gc.stem(config)]['numbers']
+        n = rows[stem(config)]['numbers']
         assert math.isfinite(n['loss']) and n['checkpoints'] >= 1
     # the pretrained checkpoints the configs load, made by the check from the pretraining's model
     for name in (
@@ -160,15 +162,15 @@ def test_dry_run_shrinks_every_image_size():
     """DETR's multi-scale resizes and crop, DINO's queries, the SSL views; and the options
     survive the command line (tuples stay tuples), as check_determinism receives them."""
     cfg = Config.fromfile(osp.join(ROOT, 'configs/detr/detr_r50_8xb2-150e_nyu.py'))
-    opts = gc.dry_run_options(cfg)
+    opts = shrink.dry_run_options(cfg)
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parsed = parser.parse_args(gc.option_args(opts)).cfg_options
+    parsed = parser.parse_args(option_args(opts)).cfg_options
     assert parsed == opts
     cfg.merge_from_dict(parsed)
     sizes = [
         v
-        for _, d in gc.walk_dicts(cfg.train_dataloader.dataset.pipeline, 'p')
+        for _, d in walk_dicts(cfg.train_dataloader.dataset.pipeline, 'p')
         for k, v in d.items()
         if k in ('scale', 'scales', 'crop_size')
     ]
@@ -176,28 +178,30 @@ def test_dry_run_shrinks_every_image_size():
     assert flat and max(flat) <= 420 and min(flat) >= 16  # 4200 x 0.1 is the largest
     assert cfg.train_dataloader.batch_size == 2 and cfg.train_dataloader.num_workers == 0
     dino = Config.fromfile(osp.join(ROOT, 'configs/dino/dino-4scale_r50_8xb2-12e_nyu.py'))
-    assert gc.dry_run_options(dino)['model.num_queries'] == 50
+    assert shrink.dry_run_options(dino)['model.num_queries'] == 50
     bt = Config.fromfile(osp.join(ROOT, gc.BT_R50))
-    views = [v for k, v in gc.dry_run_options(bt).items() if k.endswith('.scale')]
+    views = [v for k, v in shrink.dry_run_options(bt).items() if k.endswith('.scale')]
     assert views == [64, 64]
     frcnn = Config.fromfile(osp.join(ROOT, gc.FRCNN_R50))
-    assert list(gc.exact_resize_options(frcnn).values()) == [False]
+    assert list(shrink.exact_resize_options(frcnn).values()) == [False]
 
 
 def test_missing_checkpoints_come_from_the_config_that_writes_them():
-    path = gc.source_config('work_dirs/barlowtwins_swin-t_8xb64-adamw-coslr-150e_nyu/epoch_150.pth')
+    path = shrink.source_config(
+        'work_dirs/barlowtwins_swin-t_8xb64-adamw-coslr-150e_nyu/epoch_150.pth'
+    )
     assert path == osp.join(
         ROOT, 'configs/barlowtwins/barlowtwins_swin-t_8xb64-adamw-coslr-150e_nyu.py'
     )
-    assert gc.source_config('work_dirs/no_such_run/epoch_1.pth') is None
+    assert shrink.source_config('work_dirs/no_such_run/epoch_1.pth') is None
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs/updetr/updetr_r50-barlowtwins-pre_8xb8-adamw-60e_nyu.py')
     )
-    assert [k for k, _ in gc.pretrained_inits(cfg)] == ['model.backbone.init_cfg']
+    assert [k for k, _ in shrink.pretrained_inits(cfg)] == ['model.backbone.init_cfg']
 
 
 def test_a_failed_row_does_not_stop_the_others(tmp_path):
-    report = gc.Report(str(tmp_path), dict(command='c', device='d', versions='v', date='now'))
+    report = Report(str(tmp_path), dict(command='c', device='d', versions='v', date='now'))
 
     def broken():
         raise RuntimeError('CUDA out of memory\nmore')
@@ -279,6 +283,6 @@ def test_only_keeps_the_device_and_data_rows(tmp_path):
     check = gc.Check('cpu', str(tmp_path))
     names = [name for _, name, *_ in gc.rows(check, ['determinism faster', 'RoIAlign'])]
     assert names == ['torch sees the device', 'mmcv RoIAlign', 'demo data',
-                     f'check_determinism {gc.stem(gc.FRCNN_R50)}']  # fmt: skip
+                     f'check_determinism {stem(gc.FRCNN_R50)}']  # fmt: skip
     assert check.determinism == [gc.FRCNN_R50]  # only its process is started
     assert len(gc.rows(check)) == 7 + 4 + len(gc.FULL_CONFIGS) + len(gc.DETERMINISM)

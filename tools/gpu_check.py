@@ -56,7 +56,8 @@ def main(argv=None):
     from mmengine.logging import MMLogger
 
     from tools.lib.flops import parse_peaks
-    from tools.lib.gpu_check import Check, Report, rows
+    from tools.lib.gpu_check import Check, rows
+    from tools.lib.gpu_report import Report
 
     try:
         peaks = parse_peaks(args.peak_tflops)

@@ -1,7 +1,8 @@
 """What the tools share: small modules of public, documented functions. A tool imports these,
 never another tool; benchmarks may import them too; nothing here imports a tool.
 
-- ``config``: a config as the tools read it: ``--data-root`` (``set_data_root``), warnings for
+- ``config``: a config as the tools read it (and ``walk``/``walk_dicts`` over it, its
+  ``--cfg-options`` as arguments): ``--data-root`` (``set_data_root``), warnings for
   ``--cfg-options`` keys nothing reads, the data folders a run needs (``missing_data``).
 - ``data_check``: checking any dataset config (or a COCO json) file by file, images decoded in
   parallel.
@@ -12,7 +13,10 @@ never another tool; benchmarks may import them too; nothing here imports a tool.
 - ``train_step``: one training step of a config in a precision mode, timed (the step benchmark
   and the GPU check).
 - ``flops``: model FLOPs of a step, the peaks of common GPUs, MFU.
-- ``gpu_check``: the rows of ``tools/gpu_check.py`` and its report.
+- ``gpu_check``: the checks of ``tools/gpu_check.py``, row by row; ``gpu_report``: its table
+  (rows that pass, fail or skip, written after each).
+- ``shrink``: a full-scale config made to run in seconds (shapes, one batch, untrained
+  stand-ins for the checkpoints it loads).
 - ``cross_correlation``: projector outputs of positive pairs and their diagnostics.
 - ``coco_samples``: synthetic detections for checking and timing detection metrics.
 - ``spec``: a run matrix's spec, its runs and the config each trains (``job_config``).

@@ -21,6 +21,7 @@ EXTRA_READ_KEYS = frozenset({
     'tta_pipeline', 'work_dir', 'launcher',
 })  # fmt: skip
 SPLITS = ('train', 'val', 'test')
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository
 
 
 def read_keys() -> frozenset:
@@ -34,15 +35,35 @@ def read_keys() -> frozenset:
     return frozenset(inspect.signature(Runner.__init__).parameters) - {'self'} | EXTRA_READ_KEYS
 
 
-def _paths_with_value(node, value, prefix: str = '') -> Iterator[str]:
-    """Dotted keys under ``node`` (dicts and lists) whose value equals ``value``."""
-    items = node.items() if isinstance(node, dict) else enumerate(node)
+def walk(node, key: str = '') -> Iterator[Tuple[str, object]]:
+    """``(dotted key, value)`` of ``node`` and of everything under it (dicts, lists, tuples),
+    the key as ``--cfg-options`` writes it (``key`` is ``node``'s own)."""
+    yield key, node
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    else:
+        return
     for k, v in items:
-        key = f'{prefix}{k}'
-        if v == value and type(v) is type(value):
-            yield key
-        elif isinstance(v, (dict, list, tuple)):
-            yield from _paths_with_value(v, value, key + '.')
+        yield from walk(v, f'{key}.{k}' if key else str(k))
+
+
+def walk_dicts(node, key: str) -> Iterator[Tuple[str, dict]]:
+    """``(dotted key, dict)`` of every dict under ``node`` (``node`` included)."""
+    return ((k, v) for k, v in walk(node, key) if isinstance(v, dict))
+
+
+def _paths_with_value(node, value) -> Iterator[str]:
+    """Dotted keys under ``node`` (dicts and lists) whose value equals ``value``."""
+    for k, v in walk(node):
+        if k and type(v) is type(value) and v == value:
+            yield k
+
+
+def stem(path: str) -> str:
+    """A config's name (its file name without ``.py``), as ``work_dirs`` names its run."""
+    return osp.splitext(osp.basename(path))[0]
 
 
 def unread_options(cfg_options: Optional[dict], cfg=None) -> List[str]:
@@ -295,3 +316,17 @@ def add_data_arguments(parser, data_root_help: Optional[str] = None):
         'as data_root was substituted when the config was parsed: use --data-root)',
     )
     return parser
+
+
+def option_args(opts: dict) -> List[str]:
+    """``['--cfg-options', 'k=v', ...]`` as mmengine's ``DictAction`` reads them back (tuples
+    stay tuples); ``[]`` for no options."""
+
+    def fmt(v):
+        if isinstance(v, tuple):
+            return '(' + ','.join(fmt(x) for x in v) + ')'
+        if isinstance(v, list):
+            return '[' + ','.join(fmt(x) for x in v) + ']'
+        return str(v)
+
+    return ['--cfg-options'] + [f'{k}={fmt(v)}' for k, v in opts.items()] if opts else []

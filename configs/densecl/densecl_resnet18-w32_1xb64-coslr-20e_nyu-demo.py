@@ -1,6 +1,7 @@
 # DenseCL on the embedded demo data, shrunk like the other demo SSL runs: ResNet-18 at half
-# width, 64 px views, 20 epochs, one process of 64 images, 2048 negatives.
-_base_ = './densecl_resnet50_8xb32-coslr-200e_nyu.py'
+# width, 64 px views, 20 epochs, one process of 64 images, 2048 negatives. The full-scale
+# primitive's sibling on the same base.
+_base_ = ['../_base_/models/densecl_resnet50.py']
 
 data_root = 'data/demo/'
 view_pipeline = _base_.view_pipeline

@@ -95,7 +95,7 @@ fi
 "${PIP[@]}" install -q addict packaging Pillow pyyaml yapf -r "$ROOT/requirements.txt"
 # this project's packages (custom_modules, tools), editable: importable from any directory
 PYTHONWARNINGS=ignore "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
-"$VENV/bin/python" -c 'import mmcv, mmdet, mmpretrain, mmcv.ops; print("[install] mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmpretrain", mmpretrain.__version__)'
+"$VENV/bin/python" -c 'import mmcv, mmdet, mmpretrain, mmcv.ops, custom_modules, tools.lib.config; print("[install] mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmpretrain", mmpretrain.__version__)'
 
 want=$(stamp_value)
 echo "$want" >"$STAMP"

@@ -99,5 +99,5 @@ fi
 "${PIP[@]}" install -q --no-index --no-deps --force-reinstall "$mmcv_wheel"
 # this project's packages (custom_modules, tools), editable
 PYTHONWARNINGS=ignore "${PIP[@]}" install -q --no-index --no-deps --no-build-isolation -e "$ROOT"
-"$PY" -c 'import mmcv, mmcv.ops, mmdet, mmpretrain, numpy, custom_modules; print("[install] mmcv", mmcv.__version__, "ops for CUDA", mmcv.ops.get_compiling_cuda_version(), "| mmdet", mmdet.__version__, "| mmpretrain", mmpretrain.__version__, "| numpy", numpy.__version__)'
+"$PY" -c 'import mmcv, mmcv.ops, mmdet, mmpretrain, numpy, custom_modules, tools.lib.config; print("[install] mmcv", mmcv.__version__, "ops for CUDA", mmcv.ops.get_compiling_cuda_version(), "| mmdet", mmdet.__version__, "| mmpretrain", mmpretrain.__version__, "| numpy", numpy.__version__)'
 echo "[install] done in $(($(date +%s) - start)) s: $PY"

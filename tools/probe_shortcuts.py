@@ -7,9 +7,9 @@ background behind it.
 Two views of one unlabeled image share its object and its background; a pretraining that makes
 them agree through the background learns nothing about objects. The images here pair every one
 of ``--objects`` glyphs of the unlabeled pool with every one of ``--backgrounds`` backgrounds of
-the unlabeled images (``tools/lib/demo_data.object_background_grid``), so the two vary
-independently. Per backbone (raw pixels, random init with the config's seed, each checkpoint)
-and stage (global average pool), with cosine similarity:
+the unlabeled images (``object_background_grid`` in ``tools/lib/demo_data/glyphs.py``), so the
+two vary independently. Per backbone (raw pixels, random init with the config's seed, each
+checkpoint) and stage (global average pool), with cosine similarity:
 
 * ``object``: for each image, is its nearest image among those on *other* backgrounds one of
   the same object? (chance 1 / objects)

@@ -60,9 +60,10 @@ import sys
 import time
 import warnings
 
+from tools.lib.config import ROOT
 from tools.lib.jobs import Launcher, Progress, run_job, schedule
 from tools.lib.results import collect, write_results
-from tools.lib.spec import ROOT, describe, load_spec, plan
+from tools.lib.spec import describe, load_spec, plan
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 

@@ -24,10 +24,11 @@ import sys
 
 from mmengine.config import DictAction
 
+from tools.lib.config import ROOT, stem
 from tools.lib.cross_correlation import measure
 from tools.lib.jobs import Launcher, train
 from tools.lib.results import last_knn
-from tools.lib.spec import ROOT, data_options, final_checkpoint, load_config, stem
+from tools.lib.spec import data_options, final_checkpoint, load_config
 
 
 def parse_args(argv=None):

@@ -5,6 +5,10 @@ built.
 Why ``--data-root`` and not ``--cfg-options data_root=DIR``: a top-level variable such as
 ``data_root = 'data/nyu/'`` is substituted into every dict that uses it while the file is
 parsed, so changing the variable afterwards changes nothing; ``set_data_root`` sets the copies.
+
+Also what the tools share about configs: ``ROOT`` (the checkout), ``stem`` (a config's name),
+``walk``/``walk_dicts`` (every entry with its ``--cfg-options`` key) and ``option_args`` (options
+back into command-line arguments).
 """
 
 import inspect
@@ -55,7 +59,7 @@ def walk_dicts(node, key: str) -> Iterator[Tuple[str, dict]]:
 
 
 def _paths_with_value(node, value) -> Iterator[str]:
-    """Dotted keys under ``node`` (dicts and lists) whose value equals ``value``."""
+    """Dotted keys under ``node`` (dicts, lists, tuples) whose value equals ``value``."""
     for k, v in walk(node):
         if k and type(v) is type(value) and v == value:
             yield k

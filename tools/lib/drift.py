@@ -25,7 +25,7 @@ import copy
 import os.path as osp
 import tempfile
 
-from .spec import ROOT
+from .config import ROOT
 
 STEPS = 3
 # relative tolerance: fp32 rounding moved these by at most 1e-5 (oneDNN on AVX512 against AVX2;

@@ -62,7 +62,7 @@ DRY_DATA = dict(unlabeled=2, train=2, val=1)
 
 
 class Check:
-    """The checks of one run, as ``Report.run`` callables.
+    """The checks of one run, as ``tools.lib.gpu_report.Report.run`` callables.
 
     Args:
         device (str): ``'cuda'`` or ``'cpu'``.

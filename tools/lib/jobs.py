@@ -16,8 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from .config import ROOT, stem
 from .results import write_provenance
-from .spec import ROOT, cfg_options, describe, stem, write_job_config
+from .spec import cfg_options, describe, write_job_config
 
 PY = sys.executable
 _PRINT = threading.Lock()

@@ -39,8 +39,9 @@ import os.path as osp
 import re
 from collections import defaultdict
 
+from .config import ROOT
 from .results import RANDOM, gap_stats, gaps_table, knn_table, paired_gaps, runs_table
-from .spec import ROOT, percent
+from .spec import percent
 
 RECORDS = osp.join(ROOT, 'docs', 'results')
 # the files whose tables come from the records

@@ -9,7 +9,8 @@ import time
 from collections import defaultdict
 from typing import Optional
 
-from .spec import ROOT, percent, stem
+from .config import ROOT, stem
+from .spec import percent
 
 RANDOM = 'none (random init)'  # the pretraining column of a randomly initialised detector
 

@@ -19,12 +19,7 @@ from typing import Optional, Sequence
 
 import yaml
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def stem(path: str) -> str:
-    """The config's name: its file name without the extension (the work dir's name)."""
-    return osp.splitext(osp.basename(path))[0]
+from .config import ROOT, stem, walk
 
 
 @functools.lru_cache(maxsize=None)
@@ -180,19 +175,10 @@ def data_options(config: str, data_root: Optional[str], classes=None) -> dict:
         classes = next(filter(None, (data_classes(ds) for _, ds in datasets(cfg, ['train']))),
                        None)  # fmt: skip
     if classes and 'model' in cfg:
-        for key in _keys_named(cfg.model, 'num_classes', 'model.'):
-            opts[key] = len(classes)
+        for key, v in walk(cfg.model, 'model'):
+            if key.rsplit('.', 1)[-1] == 'num_classes' and not isinstance(v, (dict, list)):
+                opts[key] = len(classes)
     return opts
-
-
-def _keys_named(node, name: str, prefix: str = ''):
-    """Dotted keys of every ``name`` entry in the dicts and lists under ``node``."""
-    items = node.items() if isinstance(node, dict) else enumerate(node or ())
-    for k, v in items:
-        if k == name and not isinstance(v, (dict, list)):
-            yield f'{prefix}{k}'
-        elif isinstance(v, (dict, list, tuple)):
-            yield from _keys_named(v, name, f'{prefix}{k}.')
 
 
 def precision_options(config: str, precision: str) -> dict:

@@ -1,8 +1,10 @@
-# DenseCL (Wang et al., CVPR 2021), ResNet-50: mmpretrain's recipe as it is (MoCo v2 views, dense
-# and global contrastive heads, 65536 negatives, SGD 0.03, 200 epochs) on this project's unlabeled
-# folder (its mean/std, images read by LoadImageChecked, the reliability hooks). Shared by the
-# full-scale and the demo-scale primitives in configs/densecl/ (as models/barlowtwins_resnet50.py
-# and models/vicreg_resnet50.py are by theirs); each sets its data root and its k-NN probe.
+# DenseCL (Wang et al., CVPR 2021), ResNet-50: unlike its neighbours here (a model and its
+# optimiser), the whole of mmpretrain's recipe as it is (MoCo v2 views, dense and global
+# contrastive heads, 65536 negatives, SGD 0.03, 200 epochs) on this project's unlabeled folder
+# (its mean/std, images read by LoadImageChecked, the reliability hooks), less the k-NN probe.
+# Shared by the full-scale and the demo-scale primitives in configs/densecl/, as
+# models/barlowtwins_resnet50.py and models/vicreg_resnet50.py are by theirs; each primitive
+# sets its data root, its sizes and its k-NN probe.
 _base_ = [
     'mmpretrain::densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py',
     '../datasets/nyu_detection_splits.py',

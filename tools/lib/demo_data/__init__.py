@@ -34,7 +34,7 @@ the sources. Layout written (as the competition's)::
     OUT/labeled/{training,validation}/labels/<id>.yml   # bboxes, labels, image_size
 
 ``--pool objects`` draws the unlabeled objects and the distractors only from the 879 glyphs
-that depict things (``is_object``: no symbols, signs, arrows, clocks, faces or hands).
+that depict things (``glyphs.is_object``: no symbols, signs, arrows, clocks, faces or hands).
 ``--val-seen-only`` writes only a validation split (same seed, same size) whose objects come
 from the glyphs (or scans) the training and unlabeled images use: scored beside the default
 split, it separates "has not learned the class" from "has learned these particular drawings".
@@ -121,7 +121,7 @@ def write_demo_data(
             images each: the memory's objects from all but one training drawing per class,
             the queries' from that one (``probe_glyphs``).
         unlabeled_background (str): Glyphs only: ``'muted'`` (the default) or ``'flat'``: the
-            unlabeled images on one grey, a control (``glyph_unlabeled_image``); the labeled
+            unlabeled images on one grey, a control (``glyphs.glyph_unlabeled_image``); the labeled
             splits are the same.
         unlabeled_objects (tuple[int, int]), unlabeled_sizes (tuple[int, int]): Digits only:
             how many digits an unlabeled image holds and their nominal size in px.
@@ -134,6 +134,8 @@ def write_demo_data(
                            unlabeled_background=unlabeled_background,
                            unlabeled_objects=tuple(unlabeled_objects),
                            unlabeled_sizes=tuple(unlabeled_sizes))  # fmt: skip
+    if source not in SOURCES:
+        raise ValueError(f'source must be one of {sorted(SOURCES)}, not {source!r}')
     photos = load_photos()
     if probe and source != 'glyphs':
         raise ValueError('the probe splits are made of glyphs (--source glyphs)')

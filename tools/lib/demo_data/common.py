@@ -38,6 +38,7 @@ def photo_crop(rng, photos, w, h):
 
 
 def box_iou(a, b):
+    """Intersection over union of two ``[x1, y1, x2, y2]`` boxes."""
     iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = iw * ih
@@ -63,6 +64,7 @@ def write_split(out, split, n, make):
 
 
 def write_unlabeled(out, n, make):
+    """``n`` unlabeled images from ``make()`` -> BGR uint8, as ``OUT/unlabeled/<i>.PNG``."""
     un_dir = osp.join(out, 'unlabeled')
     os.makedirs(un_dir, exist_ok=True)
     for i in range(1, n + 1):

@@ -13,9 +13,10 @@ install:
 demo: install
 	@bash tools/run_demo.sh
 
-# up to 4 workers (one per core), each running whole test files (their module fixtures once)
+# up to 4 workers (one per core), each running whole test files (their module fixtures once),
+# the files that train first (tests/conftest.py)
 test: install
-	$(PY) -m pytest -q -n auto --maxprocesses=4 --dist loadfile --durations=12 tests
+	$(PY) -m pytest -q -n auto --maxprocesses=4 --dist loadfile --no-loadscope-reorder --durations=12 tests
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -33,6 +33,14 @@ def _resources():
 _AT_START = []
 
 
+def pytest_collection_modifyitems(items):
+    """Files marked ``heavy`` (``pytestmark``: their tests or fixtures train, a minute or more)
+    run first. ``make test`` keeps this order (``--no-loadscope-reorder``; xdist would otherwise
+    start the files with the most tests, all quick, and leave the few long ones for the end, where
+    one worker then runs alone)."""
+    items.sort(key=lambda item: item.get_closest_marker('heavy') is None)  # stable
+
+
 def pytest_sessionstart(session):
     _AT_START.append(_resources())
 

@@ -12,6 +12,8 @@ from conftest import TINY_DET, run_tool, tensorboard_tags, upstream
 
 from custom_modules.engine import UnsafeCheckpointError, safe_torch_load
 
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
+
 
 def data_opts(root):
     return [f'{k}_dataloader.dataset.data_root={root}' for k in ('train', 'val', 'test')]

@@ -11,6 +11,8 @@ from conftest import ROOT, run_tool, tiny_config
 
 from custom_modules.engine import safe_torch_load
 
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
+
 ENV = dict(PYTHONPATH=osp.join(ROOT, 'tests'), OMP_NUM_THREADS='1')
 
 

@@ -18,6 +18,8 @@ from tools.lib import gpu_check as gc
 from tools.lib.config import option_args, stem, walk_dicts
 from tools.lib.gpu_report import Report
 
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
+
 # the full-scale configs issue 19 names: each gets one real training iteration
 NAMED = (
     'barlowtwins_resnet50_8xb64-coslr-150e_nyu',

@@ -19,6 +19,8 @@ from conftest import ROOT, run_tool, tiny_config
 
 from custom_modules.engine import atomic_write, safe_torch_load
 
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
+
 TESTS = osp.join(ROOT, 'tests')
 ENV = dict(PYTHONPATH=TESTS)
 MAX_EPOCHS = 3  # tiny_config's

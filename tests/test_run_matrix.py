@@ -19,6 +19,8 @@ from tools.lib.jobs import Launcher, run, train
 from tools.lib.results import RANDOM, gap_stats, knn_probes, last_knn, paired_gaps, table
 from tools.lib.spec import job_config, load_spec, plan
 
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
+
 
 def tiny_spec(fmt: str, data_root: str, random_init: bool = True) -> dict:
     """The tiny matrix on the tiny demo data in ``fmt`` ('nyu' layout, or 'coco': its COCO

@@ -6,6 +6,7 @@ batch."""
 import os
 import os.path as osp
 
+import pytest
 import torch
 import yaml
 from conftest import ROOT, run_tool
@@ -13,6 +14,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from tools.lib.spec import job_config, load_spec, plan
+
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
 
 TINY_ST = osp.join(ROOT, 'tests', 'configs', 'soft-teacher_tiny_nyu-demo.py')
 DEMO_ST = osp.join(

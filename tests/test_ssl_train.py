@@ -14,6 +14,8 @@ from custom_modules.engine import safe_torch_load
 from tools.compute_mean_std import mean_std
 from tools.extract_backbone import main as extract_main
 
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
+
 SSL_TINY = {
     name: osp.join(ROOT, 'tests', 'configs', f'{name}_tiny_nyu-demo.py')
     for name in ('barlowtwins', 'vicreg', 'vicregl', 'densecl')

@@ -17,6 +17,8 @@ from mmengine.config import Config
 
 from tools.lib.config import missing_data, set_data_root, unread_options
 
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
+
 SSL_TINY = osp.join(ROOT, 'tests', 'configs', 'barlowtwins_tiny_nyu-demo.py')
 SSL_DEMO = osp.join(
     ROOT, 'configs', 'barlowtwins', 'barlowtwins_resnet18-w32_1xb64-coslr-20e_nyu-demo.py'

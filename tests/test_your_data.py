@@ -9,7 +9,10 @@ import os.path as osp
 import re
 import shlex
 
+import pytest
 from conftest import ROOT, run_tool
+
+pytestmark = pytest.mark.heavy  # scheduled first (tests/conftest.py)
 
 DOC = osp.join(ROOT, 'docs', 'your_data.md')
 SHORT = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=2',

@@ -3,6 +3,8 @@
 import os
 import os.path as osp
 import socket
+import subprocess
+import sys
 
 import pytest
 from conftest import ROOT, TINY_DET, run_tool
@@ -50,3 +52,32 @@ def test_dist_train_ssl_two_processes(name, demo_root, tmp_path):
     # 6 images over 2 processes, 4 per batch: one iteration per epoch on each
     assert 'Epoch(train) [1][1/1]' in log
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+
+
+def test_cpu_process_group_is_closed_before_the_interpreter_ends():
+    """A gloo group left open at exit can abort the process (SIGABRT) at teardown."""
+    code = (
+        'import atexit, torch.distributed as dist\n'
+        'from mmengine.config import Config\n'
+        'from custom_modules.engine import close_dist, init_cpu_dist\n'
+        'assert init_cpu_dist(Config()) and dist.is_initialized()\n'
+        'atexit._run_exitfuncs()\n'
+        'assert not dist.is_initialized(), "init_cpu_dist registered no teardown"\n'
+        'close_dist()  # a second close (train.py, then atexit) is harmless\n'
+        'print("closed")\n'
+    )
+    env = {
+        'RANK': '0',
+        'WORLD_SIZE': '1',
+        'MASTER_ADDR': '127.0.0.1',
+        'MASTER_PORT': str(free_port()),
+    }
+    proc = subprocess.run(
+        [sys.executable, '-c', code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=300,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip().endswith('closed'), proc.stderr[-3000:]

@@ -24,7 +24,7 @@ from mmengine.config import ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from custom_modules.engine import init_cpu_dist
+from custom_modules.engine import close_dist, init_cpu_dist
 from tools.lib.config import add_data_arguments, datasets, missing_data, read_config
 
 COCO_KEYS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l')
@@ -139,6 +139,7 @@ def main(argv=None):
             )
         if args.out:
             print(f'predictions dumped to {args.out}')
+    close_dist()  # gloo and nccl alike: end the group before the interpreter ends
     return metrics
 
 

@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from custom_modules.engine import init_cpu_dist
+from custom_modules.engine import close_dist, init_cpu_dist
 from tools.lib.config import add_data_arguments, missing_data, read_config
 
 
@@ -78,6 +78,7 @@ def main(argv=None):
         init_cpu_dist(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
+    close_dist()  # gloo and nccl alike: end the group before the interpreter ends
 
 
 if __name__ == '__main__':

@@ -5,8 +5,15 @@ mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and always passe
 starts the gloo process group first (mmengine then skips its own ``init_dist``) and
 ``CPUAwareDDP`` drops ``device_ids`` for a module on the CPU and turns SyncBN into BN there.
 On GPU machines neither is used and mmengine behaves as upstream.
+
+``close_dist`` ends the process group before the interpreter does: a process that exits with
+a gloo group still open can abort while its C++ worker threads are torn down (SIGABRT,
+"terminate called without an active exception", seen once in CI after a run that had
+finished; see pytorch/pytorch#179291). ``tools/train.py`` and ``tools/test.py`` call it when
+the run ends, and ``init_cpu_dist`` also registers it with ``atexit`` for any other caller.
 """
 
+import atexit
 import os
 
 import torch
@@ -58,6 +65,7 @@ def init_cpu_dist(cfg) -> bool:
     dist.init_process_group(
         backend='gloo', rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE'])
     )
+    atexit.register(close_dist)
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
             type='CPUAwareDDP',
@@ -65,3 +73,9 @@ def init_cpu_dist(cfg) -> bool:
             find_unused_parameters=cfg.get('find_unused_parameters', False),
         )
     return True
+
+
+def close_dist() -> None:
+    """Destroy the default process group, if any, while the interpreter is still whole."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

@@ -1,6 +1,8 @@
 """Every config parses, builds its model, and keeps the naming convention."""
 
 import ast
+import copy
+import functools
 import glob
 import os.path as osp
 import re
@@ -16,6 +18,16 @@ CONFIGS = sorted(
     for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p
 )
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(path):
+    return Config.fromfile(path)
+
+
+def read(path):
+    """``Config.fromfile(path)``, parsed once for all the tests here (a copy each time)."""
+    return copy.deepcopy(_parsed(path))
 
 
 def test_there_are_configs():
@@ -56,7 +68,7 @@ def test_depth_counts_local_levels(tmp_path):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p) for p in CONFIGS])
 def test_config_builds(path):
-    cfg = Config.fromfile(path)
+    cfg = read(path)
     assert cfg.custom_imports.imports == ['custom_modules']
     init_default_scope(cfg.default_scope)
     if cfg.default_scope == 'mmdet':
@@ -79,12 +91,12 @@ def test_ssl_detectors_point_at_their_ssl_run():
         m = re.search(r'-(barlowtwins|vicregl?|densecl)-pre_', osp.basename(path))
         if not m:
             continue
-        init = Config.fromfile(path).model.backbone.init_cfg
+        init = read(path).model.backbone.init_cfg
         work_dir, ckpt = osp.split(init.checkpoint)
         stem = osp.basename(work_dir)
         ssl_cfg = osp.join(ROOT, 'configs', m[1], stem + '.py')
         assert work_dir == f'work_dirs/{stem}' and osp.isfile(ssl_cfg), init.checkpoint
-        assert ckpt == f'epoch_{Config.fromfile(ssl_cfg).train_cfg.max_epochs}.pth'
+        assert ckpt == f'epoch_{read(ssl_cfg).train_cfg.max_epochs}.pth'
         assert init.prefix == 'backbone.'
         found += 1
     assert found >= 3
@@ -96,12 +108,12 @@ def test_updetr_finetunes_point_at_their_pretraining():
     for path in CONFIGS:
         if '-updetr-pre_' not in osp.basename(path):
             continue
-        model = Config.fromfile(path).model
+        model = read(path).model
         work_dir, ckpt = osp.split(model.init_cfg.checkpoint)
         stem = osp.basename(work_dir)
         pre_cfg = osp.join(ROOT, 'configs', 'updetr', stem + '.py')
         assert work_dir == f'work_dirs/{stem}' and osp.isfile(pre_cfg), model.init_cfg.checkpoint
-        assert ckpt == f'epoch_{Config.fromfile(pre_cfg).train_cfg.max_epochs}.pth'
+        assert ckpt == f'epoch_{read(pre_cfg).train_cfg.max_epochs}.pth'
         # mmdet's DETR would re-initialise the loaded transformer
         assert model.type == 'PretrainedDETR' and model.init_cfg.type == 'Pretrained'
         assert model.backbone.init_cfg is None
@@ -169,7 +181,7 @@ def test_config_trains_a_step(path):
     """One forward/backward of every primitive and demo leaf on tiny 64 px inputs (CPU)."""
     from mmengine.model import revert_sync_batchnorm
 
-    cfg = Config.fromfile(path)
+    cfg = read(path)
     init_default_scope(cfg.default_scope)
     if cfg.default_scope == 'mmdet':
         from mmdet.registry import MODELS
@@ -207,11 +219,11 @@ def test_config_trains_a_step(path):
 def test_config_has_the_reliability_hooks(path):
     """Atomic checkpoints, the NaN/Inf stop and per-epoch seeds in every training config; the
     class-count check in every detector (custom_modules/hooks)."""
-    hooks = Config.fromfile(path).default_hooks
+    hooks = read(path).default_hooks
     assert hooks.checkpoint.type == 'AtomicCheckpointHook'
     assert hooks.nonfinite.type == 'NonFiniteLossHook'
     assert hooks.epoch_seed.type == 'EpochSeedHook'
-    if Config.fromfile(path).default_scope == 'mmdet':
+    if read(path).default_scope == 'mmdet':
         assert hooks.class_check.type == 'ClassCountCheckHook'
 
 
@@ -223,7 +235,7 @@ def test_the_data_statistics_are_written_once_and_reach_every_model():
     holding = [osp.relpath(p, ROOT) for p in every if '124.95' in open(p).read()]
     assert holding == ['configs/_base_/datasets/nyu_detection_splits.py']
     for path in CONFIGS:
-        cfg = Config.fromfile(path, import_custom_modules=False)
+        cfg = read(path)
         pre = dict(cfg.model.get('data_preprocessor') or {}, **(cfg.get('data_preprocessor') or {}))
         if cfg.model.type in ('SoftTeacher',):  # the detector's, wrapped
             pre = cfg.model.detector.data_preprocessor

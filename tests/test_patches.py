@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import mmengine.config.config as mm_config
 import mmengine.runner.checkpoint as mm_checkpoint
 import mmengine.runner.runner as mm_runner
 import pytest
@@ -37,6 +38,7 @@ def installed():
         ),
         upstream_save=patches.original(mm_checkpoint, 'save_checkpoint'),
         loader=CheckpointLoader._schemes[''],
+        formatter=mm_config.FormatCode,
         schemes=list(CheckpointLoader._schemes),
         pretrained=WEIGHT_INITIALIZERS.get('Pretrained'),
         safe=len(torch.serialization.get_safe_globals()),
@@ -59,6 +61,21 @@ def test_every_change_is_installed():
     assert WEIGHT_INITIALIZERS.get('Pretrained') is CheckedPretrainedInit
     allowed = torch.serialization.get_safe_globals()
     assert all(g in allowed for g in SAFE_GLOBALS)
+
+
+def test_a_config_is_formatted_once_and_as_upstream_formats_it(monkeypatch):
+    from mmengine.config import Config
+
+    cfg = Config(dict(model=dict(type='X', depth=18, widths=[32, 64]), seed=0))
+    ours = cfg.pretty_text
+    upstream = patches.original(mm_config, 'FormatCode')
+    assert mm_config.FormatCode is not upstream and mm_config.FormatCode.__wrapped__ is upstream
+    style = dict(based_on_style='pep8', column_limit=79)
+    first = mm_config.FormatCode('a = dict( b =1 )', style_config=style)
+    assert mm_config.FormatCode('a = dict( b =1 )', style_config=style) is first  # not redone
+    assert first == upstream('a = dict( b =1 )', style_config=style)
+    monkeypatch.setattr(mm_config, 'FormatCode', upstream)
+    assert cfg.pretty_text == ours
 
 
 def test_the_atomic_save_does_not_import_the_patches():

@@ -27,8 +27,9 @@ MAX_EPOCHS = 3  # tiny_config's
 ITERS_PER_EPOCH = 2
 
 
-def train(cfg, work, *args, check=True):
-    return run_tool('tools/train.py', cfg, '--work-dir', work, *args, env=ENV, check=check)
+def train(cfg, work, *args, check=True, fresh=False):
+    return run_tool('tools/train.py', cfg, '--work-dir', work, *args, env=ENV, check=check,
+                    fresh=fresh)  # fmt: skip
 
 
 def logged(work):
@@ -68,7 +69,7 @@ def killed_and_resumed(request, demo_root, tmp_path_factory):
     def cfg(*hooks):
         return tiny_config(tmp, kind, demo_root, hooks, workers=workers)
 
-    train(cfg(), ref)
+    train(cfg(), ref, fresh=True)  # a new interpreter: its hash seed is not the others'
     runs = [train(cfg(f'dict(type="KillAtIterHook", at_iter={kill_at})'), work, check=False)]
     save_kill = f'dict(type="KillDuringSaveHook", at_epoch={MAX_EPOCHS})'
     runs.append(train(cfg(save_kill), work, '--resume', check=False))

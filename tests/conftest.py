@@ -103,14 +103,16 @@ def run_tool(*args, timeout=600, env=None, check=True, fresh=False):
     (tests/forkserver.py: ~0.5 s instead of ~6 s of CPU per start); ``fresh=True``, an
     environment that differs from the tests' in more than forkserver.PER_RUN_ENV, or
     ``TESTS_REAL_PROCESSES=1`` start a new interpreter instead, as other commands always do."""
-    full_env = dict(os.environ, PYTHONWARNINGS='ignore', **(env or {}))
-    argv = [sys.executable, *args] if args[0].endswith('.py') else list(args)
+    base_env = dict(os.environ, PYTHONWARNINGS='ignore')
+    full_env = dict(base_env, **(env or {}))
+    python = args[0].endswith('.py')
+    argv = [sys.executable, *args] if python else list(args)
     proc = None
-    if args[0].endswith('.py') and not fresh and os.environ.get('TESTS_REAL_PROCESSES') != '1':
+    if python and not fresh and os.environ.get('TESTS_REAL_PROCESSES') != '1':
         if not _TOOLS:
             from forkserver import Client
 
-            _TOOLS.append(Client(dict(os.environ, PYTHONWARNINGS='ignore')))
+            _TOOLS.append(Client(base_env))
         served = _TOOLS[0].run(args, full_env, ROOT, timeout)
         if served is not None:
             returncode, out, err = served

@@ -1,7 +1,7 @@
 """A Python with the heavy third-party imports done, that forks one child per tool run.
 
 A project tool's process spends ~6 s of CPU importing torch, torchvision, mmcv, mmengine and
-mmdet before it does anything, and the suite starts ~100 of them (the reliability fixtures
+mmdet before it does anything, and the suite starts many of them (the reliability fixtures
 alone, eight). ``conftest.run_tool`` sends each ``python tools/X.py ...`` here instead; the
 server forks, and the child runs the tool as ``python`` would run the script:
 
@@ -172,13 +172,20 @@ class Client:
             self.failed = True  # every later run in a real process
             print(f'fork server unavailable ({e}); real processes from now on', file=sys.stderr)
             return None
-        text = [open(f, encoding='utf-8', errors='replace').read() for f in (out, err)]
+        text = []
+        for path in (out, err):
+            with open(path, encoding='utf-8', errors='replace') as f:
+                text.append(f.read())
         return reply['returncode'], *text
 
     def close(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.stdin.close()
             self.proc.wait(timeout=30)
+        if self.tmp is not None:
+            import shutil
+
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def main():

@@ -219,11 +219,12 @@ def test_config_trains_a_step(path):
 def test_config_has_the_reliability_hooks(path):
     """Atomic checkpoints, the NaN/Inf stop and per-epoch seeds in every training config; the
     class-count check in every detector (custom_modules/hooks)."""
-    hooks = read(path).default_hooks
+    cfg = read(path)
+    hooks = cfg.default_hooks
     assert hooks.checkpoint.type == 'AtomicCheckpointHook'
     assert hooks.nonfinite.type == 'NonFiniteLossHook'
     assert hooks.epoch_seed.type == 'EpochSeedHook'
-    if read(path).default_scope == 'mmdet':
+    if cfg.default_scope == 'mmdet':
         assert hooks.class_check.type == 'ClassCountCheckHook'
 
 

@@ -223,12 +223,171 @@ def test_patch_ap_table_scores_each_checkpoint_and_its_control(tmp_path, demo_ro
     cfg.dump(config)
     ckpt = str(tmp_path / 'updetr.pth')
     torch.save(dict(state_dict=build(tiny_cfg()).state_dict(), meta={}), ckpt)
-    rows = main([config, 'untrained', ckpt, '--with-control'])
-    assert [r[0] for r in rows] == ['untrained', ckpt] and len(rows[1]) == 7
+    rows = main([config, 'untrained', ckpt, '--with-control', '--given-patch'])
+    assert [r[0] for r in rows] == ['untrained', ckpt] and len(rows[1]) == 9
     assert all(0 <= v <= 1 for r in rows for v in r[1:])
     out = capsys.readouterr().out
     assert '| checkpoint | patch mAP | AP50 | AR@100 | control mAP |' in out
+    assert "| own patch's box IoU | other patch boxes IoU |" in out
     assert f'| {ckpt} |' in out
     assert osp.isfile(tmp_path / 'work_dirs' / 'updetr_tiny' / 'patch_ap_mismatch' / 'metrics.json')
     with pytest.raises(SystemExit):
         main([config, ckpt, '--with-control', '--mismatch'])
+
+
+def test_positive_control_sources():
+    """patch_source='box' gives features of the boxes only (the crops do not matter, a box
+    does); 'region' gives the RoIAlign of the boxes on the image's own backbone map; both
+    train (the patch projection gets a gradient) and predict."""
+    from torchvision.ops import roi_align
+
+    data = batch(num=1)
+    other_crops = batch(num=1, seed=1)['data_samples'][0].metainfo['query_patches']
+    for source in ('box', 'region'):
+        cfg = tiny_cfg()
+        cfg.model.patch_source = source
+        m = build(cfg).eval()
+        d = m.data_preprocessor(data, False)
+        img = m.extract_feat(d['inputs'])
+        feats = m.encode_patches(d['data_samples'])
+        assert feats.shape == (1, M, 256)
+        changed = m.data_preprocessor(batch(num=1), False)
+        changed['data_samples'][0].set_metainfo(dict(query_patches=other_crops))
+        m.extract_feat(changed['inputs'])
+        torch.testing.assert_close(m.encode_patches(changed['data_samples']), feats)
+        if source == 'box':
+            moved = m.data_preprocessor(batch(num=1), False)
+            moved['data_samples'][0].gt_instances.bboxes[1] += 3
+            again = m.encode_patches(moved['data_samples'])
+            assert not torch.allclose(again[0, 1], feats[0, 1])
+            torch.testing.assert_close(again[0, [0, 2, 3]], feats[0, [0, 2, 3]])
+        else:
+            fmap = m.backbone(d['inputs'])[-1]
+            boxes = d['data_samples'][0].gt_instances.bboxes
+            s = fmap.shape[-1] / d['inputs'].shape[-1]
+            want = roi_align(fmap, [boxes], 2, spatial_scale=s, aligned=True).mean(dim=(2, 3))
+            torch.testing.assert_close(feats[0], want)
+        with torch.no_grad():
+            out = m.forward_transformer(img, d['data_samples'])['hidden_states']
+        assert torch.isfinite(out).all()
+        m.train()
+        losses = m(**m.data_preprocessor(batch(), True), mode='loss')
+        m.parse_losses(losses)[0].backward()
+        assert m.patch2query.weight.grad.abs().sum() > 0
+    for key, bad in (('patch_source', 'pixels'), ('patch_to', 'key')):
+        cfg = tiny_cfg()
+        cfg.model[key] = bad
+        with pytest.raises(ValueError, match=key):
+            build(cfg)
+
+
+def test_patch_to_content_keeps_the_groups_apart(monkeypatch):
+    """patch_to='content': the patch is added to the decoder's (zero) input queries instead of
+    their positions; changing patch 1 still changes only group 1, and the patch projection
+    learns."""
+    cfg = tiny_cfg()
+    cfg.model.patch_to = 'content'
+    m = build(cfg).eval()
+    seen = {}
+    decoder = m.decoder.forward
+
+    def spy(query, query_pos, **kw):
+        seen.update(query=query, query_pos=query_pos)
+        return decoder(query=query, query_pos=query_pos, **kw)
+
+    monkeypatch.setattr(m.decoder, 'forward', spy)
+    data = m.data_preprocessor(batch(num=1), False)
+    with torch.no_grad():
+        a = _hidden(m, data)[0]
+        patch = m.patch_queries(m.encode_patches(data['data_samples']))
+    torch.testing.assert_close(seen['query'], patch)  # DETR's queries start at zero
+    torch.testing.assert_close(seen['query_pos'][0], m.query_embedding.weight)
+    changed = m.data_preprocessor(batch(num=1), False)
+    qp = changed['data_samples'][0].metainfo['query_patches'].copy()
+    qp[1] = 255 - qp[1]
+    changed['data_samples'][0].set_metainfo(dict(query_patches=qp))
+    in_group = (torch.arange(N) // (N // M)) == 1
+    with torch.no_grad():
+        b = _hidden(m, changed)[0]
+    assert not torch.allclose(a[in_group], b[in_group], atol=1e-4)
+    torch.testing.assert_close(a[~in_group], b[~in_group], rtol=0, atol=1e-5)
+
+
+def test_identification_scores_a_patch_finding_its_region():
+    from tools.updetr_patch_ap import identification
+
+    g = torch.Generator().manual_seed(0)
+    region = torch.randn(50, 4, 16, generator=g)
+    exact = identification(region.clone(), region)
+    assert exact['top1'] == 1.0 and abs(exact['own'] - 1) < 1e-5 and exact['other'] < 0.5
+    shuffled = identification(region[:, [1, 2, 3, 0]], region)
+    assert shuffled['top1'] == 0.0
+    noise = identification(torch.randn(2000, 4, 16, generator=g), torch.randn(2000, 4, 16, generator=g))
+    assert 0.2 < noise['top1'] < 0.3  # chance 1/4
+
+
+def test_identify_table(tmp_path, demo_root, capsys, monkeypatch):
+    """--identify: a row of raw pixels (whose 2 x 2 colours find the exact crop's region) and
+    one per backbone."""
+    from tools.updetr_patch_ap import main
+
+    monkeypatch.chdir(tmp_path)
+    cfg = tiny_cfg()
+    cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint='none', prefix='backbone.')
+    cfg.test_dataloader.dataset.data_root = demo_root
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    config = str(tmp_path / 'updetr_tiny.py')
+    cfg.dump(config)
+    model = build(tiny_cfg())
+    ckpt = str(tmp_path / 'ssl.pth')
+    torch.save(dict(state_dict={'backbone.' + k: v for k, v in model.backbone.state_dict().items()},
+                    meta={}), ckpt)  # fmt: skip
+    rows = main([config, '--identify', 'random', ckpt])
+    assert [r[0] for r in rows][1:] == ['random', ckpt]
+    assert rows[0][1]['top1'] > 0.9  # the crops are their regions, resized
+    assert all(0 <= r['top1'] <= 1 for _, r in rows)
+    out = capsys.readouterr().out
+    assert '| backbone | patch finds its region (top-1 of 4; chance 0.25) |' in out
+    assert f'| {ckpt} |' in out
+    with pytest.raises(SystemExit):
+        main([config, ckpt, '--identify', 'random'])
+
+
+def test_given_patch_scores_a_model_that_returns_its_boxes(tmp_path, demo_root, monkeypatch):
+    """A model whose group j puts its top box exactly on patch j: own IoU 1, other IoU the
+    mean overlap of distinct patch boxes (< 1); the same boxes in the wrong groups swap them."""
+    from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
+
+    from tools import updetr_patch_ap
+
+    monkeypatch.chdir(tmp_path)
+    cfg = tiny_cfg()
+    cfg.test_dataloader.dataset.data_root = demo_root
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    config = str(tmp_path / 'updetr_tiny.py')
+    cfg.dump(config)
+    for shift in (0, 1):
+        def head(self, hidden_states, shift=shift):
+            s = self._samples
+            boxes = []
+            for x in s:
+                h, w = x.metainfo['img_shape'][:2]
+                gt = getattr(x.gt_instances.bboxes, 'tensor', x.gt_instances.bboxes)
+                gt = gt.roll(shift, 0) / gt.new_tensor([w, h, w, h])
+                boxes.append(bbox_xyxy_to_cxcywh(gt).repeat_interleave(N // M, 0))
+            scores = torch.zeros(1, len(s), N, 2)
+            return scores, torch.stack(boxes)[None], None
+
+        def transformer(self, feats, samples):
+            self.bbox_head._samples = samples
+            return dict(hidden_states=None)
+
+        from custom_modules.models.updetr import UPDETR, UPDETRHead
+
+        monkeypatch.setattr(UPDETRHead, 'forward', head)
+        monkeypatch.setattr(UPDETR, 'forward_transformer', transformer)
+        own, other = updetr_patch_ap.given_patch(config)
+        if shift == 0:
+            assert own == pytest.approx(1.0) and other < 0.9
+        else:  # each group's box is exactly one of the *other* patches' boxes
+            assert own < 0.9 and other >= 1 / (M - 1) - 1e-6 and other > own

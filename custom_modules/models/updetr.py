@@ -19,13 +19,15 @@ import torch.nn.functional as F
 from mmdet.models.dense_heads import DETRHead
 from mmdet.models.detectors import DETR
 from mmdet.models.layers import MLP
-from mmdet.registry import MODELS
+from mmdet.models.task_modules.assigners.match_cost import BaseMatchCost
+from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from mmdet.utils import reduce_mean
 from mmengine.registry import WEIGHT_INITIALIZERS, build_from_cfg
 from mmengine.structures import InstanceData
 from torch import Tensor
+from torchvision.ops import roi_align
 
 from ..patches import detr_class_weight
 from .preprocess import normalize_like
@@ -57,6 +59,28 @@ class PretrainedDETR(DETR):
             self.init_cfg = cfgs or None
         for cfg in pretrained:
             build_from_cfg(dict(cfg), WEIGHT_INITIALIZERS)(self)
+
+
+@TASK_UTILS.register_module()
+class QueryGroupCost(BaseMatchCost):
+    """A Hungarian match cost that keeps each query patch to its own group of queries: ``weight``
+    where query ``i`` belongs to another patch's group than ground truth ``j`` (group of ``i``
+    = ``i // (num_queries // num_patches)``; UP-DETR's ground truths are the patches, in
+    order), 0 inside it. Not in the paper, whose matching is DETR's over all queries: there a
+    query is often matched to another group's patch, so being given patch ``j`` is rewarded
+    only when the matching happens to pair it with ``j``. Add it to the assigner's
+    ``match_costs`` (a weight far above the others makes the matching block-diagonal).
+    """
+
+    def __call__(self, pred_instances, gt_instances, img_meta=None, **kwargs) -> Tensor:
+        n, m = len(pred_instances), len(gt_instances)
+        if m == 0:
+            return pred_instances.scores.new_zeros(n, 0)
+        if n % m:
+            raise ValueError(f'{n} queries cannot be split into groups for {m} patches')
+        group = torch.arange(n, device=pred_instances.scores.device) // (n // m)
+        other = group[:, None] != torch.arange(m, device=group.device)[None]
+        return other.to(pred_instances.scores.dtype) * self.weight
 
 
 @MODELS.register_module()
@@ -192,6 +216,18 @@ class UPDETR(PretrainedDETR):
         patch_channels (int): Width of the backbone's last output (2048 for ResNet-50).
         patch_dropout (float): Probability that a query's patch feature is dropped during
             training. Defaults to 0.1.
+        patch_source (str): What a query is given for its patch. ``'crop'`` (the paper's):
+            the backbone's pooled feature of the resized crop. Two positive controls that make
+            the search easier, to tell a pipeline that cannot learn to use its queries from a
+            task that is hard: ``'region'``, the pooled feature of the patch's box on the
+            image's own backbone map (the very features the encoder sees, so matching is exact)
+            and ``'box'``, fixed random Fourier features of the box (centre and size relative to
+            the image: nothing to search for). Defaults to ``'crop'``.
+        patch_to (str): Where a query's projected patch feature is added: ``'position'`` (the
+            paper's and the official code's: the query positions, so the patch acts only
+            through the attention weights) or ``'content'`` (the decoder's input queries, which
+            start at zero in DETR: the patch then also reaches the values and the heads).
+            Defaults to ``'position'``.
         **kwargs: :class:`mmdet.models.DETR`'s arguments; ``bbox_head`` an
             :class:`UPDETRHead` with ``num_classes=1``.
     """
@@ -202,11 +238,19 @@ class UPDETR(PretrainedDETR):
         num_patches: int = 10,
         patch_channels: int = 2048,
         patch_dropout: float = 0.1,
+        patch_source: str = 'crop',
+        patch_to: str = 'position',
         **kwargs,
     ):
+        if patch_source not in ('crop', 'region', 'box'):
+            raise ValueError(f"patch_source must be 'crop', 'region' or 'box', not {patch_source!r}")
+        if patch_to not in ('position', 'content'):
+            raise ValueError(f"patch_to must be 'position' or 'content', not {patch_to!r}")
+        self.patch_to = patch_to
         self.num_patches = num_patches
         self.patch_channels = patch_channels
         self.patch_dropout = patch_dropout
+        self.patch_source = patch_source
         super().__init__(*args, **kwargs)
         if self.num_queries % num_patches:
             raise ValueError(
@@ -217,6 +261,17 @@ class UPDETR(PretrainedDETR):
     def _init_layers(self) -> None:
         super()._init_layers()
         self.patch2query = nn.Linear(self.patch_channels, self.embed_dims)
+        if self.patch_source == 'box':  # fixed frequencies, the same in every run
+            g = torch.Generator().manual_seed(0)
+            freqs = 4.0 * torch.randn(4, self.patch_channels // 2, generator=g)
+            self.register_buffer('box_freqs', freqs, persistent=False)
+
+    def extract_feat(self, batch_inputs: Tensor) -> Tuple[Tensor]:
+        """DETR's, keeping the backbone's last map for ``patch_source='region'``."""
+        x = self.backbone(batch_inputs)
+        if self.patch_source == 'region':
+            self._region_map = (x[-1], batch_inputs.shape[-1])
+        return self.neck(x) if self.with_neck else x
 
     # ---- patches ---------------------------------------------------------------------------
     def encode_patches(self, batch_data_samples: SampleList) -> Tensor:
@@ -225,6 +280,10 @@ class UPDETR(PretrainedDETR):
         Returns:
             Tensor: (B, M, patch_channels).
         """
+        if self.patch_source == 'region':
+            return self.region_features(*self._region_map, batch_data_samples)
+        if self.patch_source == 'box':
+            return self.box_features(batch_data_samples)
         patches = torch.stack(
             [torch.as_tensor(s.metainfo['query_patches']) for s in batch_data_samples]
         )  # (B, M, S, S, 3) uint8
@@ -234,6 +293,42 @@ class UPDETR(PretrainedDETR):
         with torch.set_grad_enabled(torch.is_grad_enabled() and trainable):
             feats = self.backbone(x)[-1].mean(dim=(2, 3))
         return feats.view(b, m, -1)
+
+    def region_features(self, fmap: Tensor, input_width: int, samples: SampleList) -> Tensor:
+        """(B, M, C): the 2 x 2 RoIAlign of each patch box (``gt_instances``) on ``fmap``, the
+        backbone map of inputs ``input_width`` pixels wide, averaged."""
+        boxes = [getattr(b, 'tensor', b).to(fmap) for b in (s.gt_instances.bboxes for s in samples)]
+        scale = fmap.shape[-1] / input_width
+        regions = roi_align(fmap, boxes, output_size=2, spatial_scale=scale, aligned=True)
+        return regions.mean(dim=(2, 3)).view(len(samples), -1, fmap.shape[1])
+
+    def box_features(self, samples: SampleList) -> Tensor:
+        """(B, M, patch_channels): sin/cos of fixed random projections of each patch box's
+        centre and size, relative to the image (``img_shape``)."""
+        feats = []
+        for s in samples:
+            b = getattr(s.gt_instances.bboxes, 'tensor', s.gt_instances.bboxes).to(self.box_freqs)
+            h, w = s.metainfo['img_shape'][:2]
+            v = torch.stack([(b[:, 0] + b[:, 2]) / (2 * w), (b[:, 1] + b[:, 3]) / (2 * h),
+                             (b[:, 2] - b[:, 0]) / w, (b[:, 3] - b[:, 1]) / h], 1)  # fmt: skip
+            a = 2 * torch.pi * v @ self.box_freqs
+            feats.append(torch.cat([a.sin(), a.cos()], 1))
+        return torch.stack(feats)
+
+    @torch.no_grad()
+    def patch_and_region_features(
+        self, batch_inputs: Tensor, batch_data_samples: SampleList
+    ) -> Tuple[Tensor, Tensor]:
+        """What the decoder has to match: each query patch's feature (``encode_patches``) and
+        the feature of the image region the patch was cut from (RoIAlign, 2 x 2, averaged, on
+        the backbone's last map of the whole image; the boxes are ``gt_instances``).
+
+        Returns:
+            tuple[Tensor, Tensor]: (B, M, patch_channels) each.
+        """
+        patch_feats = self.encode_patches(batch_data_samples)
+        fmap = self.backbone(batch_inputs)[-1]
+        return patch_feats, self.region_features(fmap, batch_inputs.shape[-1], batch_data_samples)
 
     def patch_queries(self, patch_feats: Tensor) -> Tensor:
         """(B, M, C) patch features -> (B, N, D) additions to the query positions: patch ``j``
@@ -262,14 +357,16 @@ class UPDETR(PretrainedDETR):
         batch_data_samples: SampleList,
         patch_feats: Optional[Tensor] = None,
     ) -> Dict:
-        """DETR's transformer with the patch features added to the query positions."""
+        """DETR's transformer with the patch features added to the query positions (or, with
+        ``patch_to='content'``, to the queries)."""
         if patch_feats is None:
             patch_feats = self.encode_patches(batch_data_samples)
         encoder_inputs, decoder_inputs = self.pre_transformer(img_feats, batch_data_samples)
         encoder_outputs = self.forward_encoder(**encoder_inputs)
         tmp, head_inputs = self.pre_decoder(**encoder_outputs)
         decoder_inputs.update(tmp)
-        decoder_inputs['query_pos'] = decoder_inputs['query_pos'] + self.patch_queries(patch_feats)
+        key = 'query_pos' if self.patch_to == 'position' else 'query'
+        decoder_inputs[key] = decoder_inputs[key] + self.patch_queries(patch_feats)
         head_inputs.update(self.forward_decoder(**decoder_inputs))
         return head_inputs
 

@@ -322,7 +322,9 @@ def test_identification_scores_a_patch_finding_its_region():
     assert exact['top1'] == 1.0 and abs(exact['own'] - 1) < 1e-5 and exact['other'] < 0.5
     shuffled = identification(region[:, [1, 2, 3, 0]], region)
     assert shuffled['top1'] == 0.0
-    noise = identification(torch.randn(2000, 4, 16, generator=g), torch.randn(2000, 4, 16, generator=g))
+    noise = identification(
+        torch.randn(2000, 4, 16, generator=g), torch.randn(2000, 4, 16, generator=g)
+    )
     assert 0.2 < noise['top1'] < 0.3  # chance 1/4
 
 
@@ -367,6 +369,7 @@ def test_given_patch_scores_a_model_that_returns_its_boxes(tmp_path, demo_root, 
     config = str(tmp_path / 'updetr_tiny.py')
     cfg.dump(config)
     for shift in (0, 1):
+
         def head(self, hidden_states, shift=shift):
             s = self._samples
             boxes = []

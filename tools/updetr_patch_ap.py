@@ -2,7 +2,7 @@
 
     python tools/updetr_patch_ap.py CONFIG [CHECKPOINT] [--mismatch] [--cfg-options ...]
     python tools/updetr_patch_ap.py CONFIG CKPT [CKPT ...] --with-control [--given-patch]  # a curve
-    python tools/updetr_patch_ap.py CONFIG --identify random SSL_CKPT [...]  # can the patches be told apart?
+    python tools/updetr_patch_ap.py CONFIG --identify random SSL_CKPT [...]  # patches told apart?
 
 The config's test split (for the UP-DETR configs: the labeled validation images, never seen
 in pretraining, with patches drawn from a fixed seed) is scored like ``tools/test.py`` does.
@@ -128,7 +128,9 @@ def identify(config: str, backbones: list, cfg_options=None) -> list:
     for backbone in backbones:
         cfg = Config.fromfile(config)
         cfg.merge_from_dict(cfg_options or {})
-        init = None if backbone == 'random' else dict(cfg.model.backbone.init_cfg, checkpoint=backbone)
+        init = (
+            None if backbone == 'random' else dict(cfg.model.backbone.init_cfg, checkpoint=backbone)
+        )
         cfg.model.backbone.init_cfg = init
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0], 'identify')
         runner = Runner.from_cfg(cfg)
@@ -146,7 +148,10 @@ def identify(config: str, backbones: list, cfg_options=None) -> list:
                     q = torch.stack([torch.as_tensor(s.metainfo['query_patches']) for s in samples])
                     q = normalize_like(model.data_preprocessor, q.flatten(0, 1).permute(0, 3, 1, 2))
                     pix[0].append(F.adaptive_avg_pool2d(q, 2).flatten(1).view(len(samples), -1, 12))
-                    boxes = [getattr(b, 'tensor', b).to(x) for b in (s.gt_instances.bboxes for s in samples)]
+                    boxes = [
+                        getattr(b, 'tensor', b).to(x)
+                        for b in (s.gt_instances.bboxes for s in samples)
+                    ]
                     reg = roi_align(x, boxes, output_size=2, spatial_scale=1.0, aligned=True)
                     pix[1].append(reg.flatten(1).view(len(samples), -1, 12))
         if pixels is None:
@@ -154,10 +159,12 @@ def identify(config: str, backbones: list, cfg_options=None) -> list:
         rows.append((backbone, identification(torch.cat(feats[0]), torch.cat(feats[1]))))
     m = torch.cat(feats[0]).shape[1]
     rows.insert(0, ('raw pixels (2 x 2 mean colours)', pixels))
-    print(f'| backbone | patch finds its region (top-1 of {m}; chance {1 / m:.2f}) '
-          '| cosine to its region | cosine to the other regions |\n|---|---|---|---|')
+    print(
+        f'| backbone | patch finds its region (top-1 of {m}; chance {1 / m:.2f}) '
+        '| cosine to its region | cosine to the other regions |\n|---|---|---|---|'
+    )
     for name, r in rows:
-        print(f"| {name} | {r['top1']:.3f} | {r['own']:.3f} | {r['other']:.3f} |")
+        print(f'| {name} | {r["top1"]:.3f} | {r["own"]:.3f} | {r["other"]:.3f} |')
     return rows
 
 

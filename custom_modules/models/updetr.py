@@ -243,7 +243,9 @@ class UPDETR(PretrainedDETR):
         **kwargs,
     ):
         if patch_source not in ('crop', 'region', 'box'):
-            raise ValueError(f"patch_source must be 'crop', 'region' or 'box', not {patch_source!r}")
+            raise ValueError(
+                f"patch_source must be 'crop', 'region' or 'box', not {patch_source!r}"
+            )
         if patch_to not in ('position', 'content'):
             raise ValueError(f"patch_to must be 'position' or 'content', not {patch_to!r}")
         self.patch_to = patch_to

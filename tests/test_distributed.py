@@ -81,3 +81,34 @@ def test_cpu_process_group_is_closed_before_the_interpreter_ends():
         timeout=300,
     )
     assert proc.returncode == 0 and proc.stdout.strip().endswith('closed'), proc.stderr[-3000:]
+
+
+def test_a_finished_torchrun_worker_leaves_without_the_interpreter_teardown(tmp_path):
+    """leave_worker: with WORLD_SIZE > 1 the process exits 0 at once (atexit handlers, where
+    the C++ teardown aborts, do not run) with its buffered output and log file written; with
+    one process it returns."""
+    log = tmp_path / 'run.log'
+    code = (
+        'import atexit, logging\n'
+        'from custom_modules.engine import leave_worker\n'
+        f'logging.basicConfig(filename={str(log)!r}, level=logging.INFO)\n'
+        'atexit.register(lambda: print("finalised"))\n'
+        'logging.info("logged")\n'
+        'print("printed")  # stdout is a pipe: buffered until flushed\n'
+        'leave_worker()\n'
+        'print("returned")\n'
+    )
+    for world, returned in (('2', False), ('1', True)):
+        proc = subprocess.run(
+            [sys.executable, '-c', code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, WORLD_SIZE=world),
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        lines = proc.stdout.split()
+        assert lines[0] == 'printed' and ('returned' in lines) == returned
+        assert ('finalised' in lines) == returned  # atexit ran only on the normal exit
+        assert 'logged' in log.read_text()

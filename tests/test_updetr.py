@@ -394,3 +394,25 @@ def test_given_patch_scores_a_model_that_returns_its_boxes(tmp_path, demo_root, 
             assert own == pytest.approx(1.0) and other < 0.9
         else:  # each group's box is exactly one of the *other* patches' boxes
             assert own < 0.9 and other >= 1 / (M - 1) - 1e-6 and other > own
+
+
+def test_match_within_groups_keeps_each_patch_to_its_group():
+    """match_within_groups adds QueryGroupCost: patch j is matched to a query of group j even
+    where a query of another group predicts its box exactly (which DETR's matching takes)."""
+    free, grouped = tiny_cfg(), tiny_cfg()
+    grouped.model.match_within_groups = True
+    gt_xyxy = torch.tensor([[0.0, 0.0, 20.0, 20.0], [40.0, 40.0, 60.0, 64.0],
+                            [10.0, 30.0, 50.0, 40.0], [5.0, 5.0, 60.0, 30.0]])  # fmt: skip
+    gt = InstanceData(bboxes=gt_xyxy, labels=torch.zeros(M, dtype=torch.long))
+    cxcywh = torch.cat([(gt_xyxy[:, :2] + gt_xyxy[:, 2:]) / 2, gt_xyxy[:, 2:] - gt_xyxy[:, :2]], 1)
+    preds = torch.full((N, 4), 0.5)
+    preds[:, 2:] = 0.1
+    preds[N - 1 - torch.arange(M)] = cxcywh / 64  # the exact boxes, all in the last group
+    scores = torch.zeros(N, 2)
+    meta = dict(img_shape=(64, 64))
+    q, g = build(free).bbox_head.match(scores, preds, gt, meta)
+    assert sorted(q.tolist()) == [N - 4, N - 3, N - 2, N - 1]
+    q, g = build(grouped).bbox_head.match(scores, preds, gt, meta)
+    assert torch.equal(q // (N // M), g)  # every patch matched inside its own group
+    costs = build(grouped).bbox_head.assigner.match_costs
+    assert type(costs[-1]).__name__ == 'QueryGroupCost' and len(costs) == 4

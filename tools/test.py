@@ -24,7 +24,7 @@ from mmengine.config import ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from custom_modules.engine import close_dist, init_cpu_dist
+from custom_modules.engine import close_dist, init_cpu_dist, leave_worker
 from tools.lib.config import add_data_arguments, datasets, missing_data, read_config
 
 COCO_KEYS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l')
@@ -150,3 +150,4 @@ def _coco(metrics):
 
 if __name__ == '__main__':
     main()
+    leave_worker()  # a torchrun worker: exit without the C++ teardown (distributed.py)

@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from custom_modules.engine import close_dist, init_cpu_dist
+from custom_modules.engine import close_dist, init_cpu_dist, leave_worker
 from tools.lib.config import add_data_arguments, missing_data, read_config
 
 
@@ -83,3 +83,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+    leave_worker()  # a torchrun worker: exit without the C++ teardown (distributed.py)

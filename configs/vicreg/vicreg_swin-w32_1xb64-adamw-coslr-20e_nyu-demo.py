@@ -6,16 +6,5 @@ _base_ = ['./vicreg_resnet18-w32_1xb64-coslr-20e_nyu-demo.py', '../_base_/models
 
 model = dict(backbone=dict(_base_.swin_demo_backbone, _delete_=True, out_indices=(3,)))
 
-# ---- optimizer: the Swin Barlow Twins run's AdamW (lr 1e-3, wd 0.05, no decay on norms,
-# biases and position tables, gradients clipped at 3) -------------------------------------------
-optim_wrapper = dict(
-    _delete_=True,
-    type='BF16OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
-    clip_grad=dict(max_norm=3.0),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        custom_keys={'relative_position_bias_table': dict(decay_mult=0.0)},
-    ),
-)
+# ---- optimizer: the Swin Barlow Twins run's AdamW (swin-t.py) ---------------------------------
+optim_wrapper = dict(_base_.swin_demo_ssl_optim_wrapper, _delete_=True)

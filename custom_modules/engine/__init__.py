@@ -1,7 +1,7 @@
 from .atomic import atomic_write, atomic_write_text, save_checkpoint
 from .bf16_optim_wrapper import BF16OptimWrapper, device_name, native_bf16, prepare_bf16
 from .checkpoint import SAFE_GLOBALS, UnsafeCheckpointError, safe_torch_load
-from .distributed import CPUAwareDDP, close_dist, init_cpu_dist
+from .distributed import CPUAwareDDP, close_dist, init_cpu_dist, leave_worker
 from .precision import declared_precision, fp32
 from .pretrained import CheckedPretrainedInit, CheckpointMismatchError, fit_report
 
@@ -20,6 +20,7 @@ __all__ = [
     'safe_torch_load',
     'CPUAwareDDP',
     'init_cpu_dist',
+    'leave_worker',
     'close_dist',
     'CheckedPretrainedInit',
     'CheckpointMismatchError',

@@ -11,10 +11,17 @@ a gloo group still open can abort while its C++ worker threads are torn down (SI
 "terminate called without an active exception", seen once in CI after a run that had
 finished; see pytorch/pytorch#179291). ``tools/train.py`` and ``tools/test.py`` call it when
 the run ends, and ``init_cpu_dist`` also registers it with ``atexit`` for any other caller.
+That was not enough: the same abort came back with the group destroyed (a torchrun worker of
+the two-process bf16 test, once in a local suite run), from a thread the group does not own.
+So a torchrun worker that has finished its run leaves through ``leave_worker``: logs and
+visualizer closed, output flushed, then ``os._exit``, which skips the C++ teardown where the
+abort happens.
 """
 
 import atexit
+import logging
 import os
+import sys
 
 import torch
 import torch.distributed as dist
@@ -79,3 +86,23 @@ def close_dist() -> None:
     """Destroy the default process group, if any, while the interpreter is still whole."""
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def leave_worker(code: int = 0) -> None:
+    """End a process started by torchrun (``WORLD_SIZE`` > 1) whose run has finished: close
+    the process group, the visualizer's backends and the logging handlers, flush stdout and
+    stderr, and ``os._exit(code)`` without the interpreter's finalisation. Anywhere else (one
+    process, the tests' in-process calls) it returns and changes nothing."""
+    if int(os.environ.get('WORLD_SIZE', '1')) <= 1:
+        return
+    close_dist()
+    from mmengine.visualization import Visualizer
+
+    try:
+        Visualizer.get_current_instance().close()
+    except RuntimeError:  # no visualizer was made
+        pass
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)

@@ -10,6 +10,7 @@ GIoU), plus the feature reconstruction loss: MSE between the L2-normalised backb
 a patch and the decoder's reconstruction of it from its matched query.
 """
 
+import copy
 import inspect
 from typing import Dict, List, Optional, Tuple
 
@@ -68,8 +69,9 @@ class QueryGroupCost(BaseMatchCost):
     = ``i // (num_queries // num_patches)``; UP-DETR's ground truths are the patches, in
     order), 0 inside it. Not in the paper, whose matching is DETR's over all queries: there a
     query is often matched to another group's patch, so being given patch ``j`` is rewarded
-    only when the matching happens to pair it with ``j``. Add it to the assigner's
-    ``match_costs`` (a weight far above the others makes the matching block-diagonal).
+    only when the matching happens to pair it with ``j``. ``UPDETR(match_within_groups=True)``
+    adds it to the assigner's ``match_costs`` (a weight far above the others makes the
+    matching block-diagonal).
     """
 
     def __call__(self, pred_instances, gt_instances, img_meta=None, **kwargs) -> Tensor:
@@ -228,6 +230,9 @@ class UPDETR(PretrainedDETR):
             through the attention weights) or ``'content'`` (the decoder's input queries, which
             start at zero in DETR: the patch then also reaches the values and the heads).
             Defaults to ``'position'``.
+        match_within_groups (bool): Add :class:`QueryGroupCost` (weight 100) to the Hungarian
+            assigner's costs, so that each patch is matched only within its own group of
+            queries (not in the paper). Defaults to False.
         **kwargs: :class:`mmdet.models.DETR`'s arguments; ``bbox_head`` an
             :class:`UPDETRHead` with ``num_classes=1``.
     """
@@ -240,8 +245,16 @@ class UPDETR(PretrainedDETR):
         patch_dropout: float = 0.1,
         patch_source: str = 'crop',
         patch_to: str = 'position',
+        match_within_groups: bool = False,
         **kwargs,
     ):
+        if match_within_groups:
+            train_cfg = copy.deepcopy(kwargs['train_cfg'])
+            costs = list(train_cfg['assigner']['match_costs'])
+            train_cfg['assigner']['match_costs'] = costs + [
+                dict(type='QueryGroupCost', weight=100.0)
+            ]
+            kwargs['train_cfg'] = train_cfg
         if patch_source not in ('crop', 'region', 'box'):
             raise ValueError(
                 f"patch_source must be 'crop', 'region' or 'box', not {patch_source!r}"

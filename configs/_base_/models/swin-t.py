@@ -23,3 +23,16 @@ swin_no_decay = {
     'relative_position_bias_table': dict(decay_mult=0.0),
     'norm': dict(decay_mult=0.0),
 }
+# The demo Swin's SSL optimiser: AdamW for the transformer, as the full-scale Swin run (its
+# reasons there), lr 1e-3 for a 20-epoch run, no decay on norms, biases and position tables,
+# gradients clipped at 3 (the Swin Barlow Twins, VICReg and BYOL demo runs)
+swin_demo_ssl_optim_wrapper = dict(
+    type='BF16OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
+    clip_grad=dict(max_norm=3.0),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={'relative_position_bias_table': dict(decay_mult=0.0)},
+    ),
+)

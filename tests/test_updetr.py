@@ -123,15 +123,20 @@ def _hidden(model, data):
     return model.forward_transformer(img_feats, data['data_samples'])['hidden_states'][-1]
 
 
-def test_mask_blocks_other_groups(model, monkeypatch):
-    """Changing patch 1 changes only group 1's outputs; without the mask it leaks."""
-    model.eval()
-    data = model.data_preprocessor(batch(num=1), False)
+def _patch_1_inverted(model):
+    """The one-image batch with its patch 1 inverted, and the mask of group 1's queries."""
     changed = model.data_preprocessor(batch(num=1), False)
     qp = changed['data_samples'][0].metainfo['query_patches'].copy()
     qp[1] = 255 - qp[1]
     changed['data_samples'][0].set_metainfo(dict(query_patches=qp))
-    in_group = (torch.arange(N) // (N // M)) == 1
+    return changed, (torch.arange(N) // (N // M)) == 1
+
+
+def test_mask_blocks_other_groups(model, monkeypatch):
+    """Changing patch 1 changes only group 1's outputs; without the mask it leaks."""
+    model.eval()
+    data = model.data_preprocessor(batch(num=1), False)
+    changed, in_group = _patch_1_inverted(model)
     with torch.no_grad():
         a, b = _hidden(model, data)[0], _hidden(model, changed)[0]
         assert not torch.allclose(a[in_group], b[in_group], atol=1e-4)
@@ -302,11 +307,7 @@ def test_patch_to_content_keeps_the_groups_apart(monkeypatch):
         patch = m.patch_queries(m.encode_patches(data['data_samples']))
     torch.testing.assert_close(seen['query'], patch)  # DETR's queries start at zero
     torch.testing.assert_close(seen['query_pos'][0], m.query_embedding.weight)
-    changed = m.data_preprocessor(batch(num=1), False)
-    qp = changed['data_samples'][0].metainfo['query_patches'].copy()
-    qp[1] = 255 - qp[1]
-    changed['data_samples'][0].set_metainfo(dict(query_patches=qp))
-    in_group = (torch.arange(N) // (N // M)) == 1
+    changed, in_group = _patch_1_inverted(m)
     with torch.no_grad():
         b = _hidden(m, changed)[0]
     assert not torch.allclose(a[in_group], b[in_group], atol=1e-4)

@@ -43,13 +43,23 @@ from torchvision.ops import roi_align
 COLUMNS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_AR@100')
 
 
+def read(config: str, cfg_options=None) -> Config:
+    """The config with ``--cfg-options`` merged."""
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(cfg_options or {})
+    return cfg
+
+
+def default_work_dir(config: str, sub: str) -> str:
+    """``work_dirs/<config name>/<sub>``."""
+    return osp.join('work_dirs', osp.splitext(osp.basename(config))[0], sub)
+
+
 def score(config: str, checkpoint=None, mismatch: bool = False, work_dir=None, cfg_options=None):
     """Patch-box COCO metrics of ``checkpoint`` (None: the untrained model) on the config's test
     split, with the query patches cut from their boxes or (``mismatch``) from other random
     boxes; written to ``<work_dir>/metrics.json`` too."""
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    cfg = read(config, cfg_options)
     if mismatch:
         patches = [t for t in cfg.test_dataloader.dataset.pipeline
                    if t['type'].split('.')[-1] == 'RandomQueryPatches']  # fmt: skip
@@ -58,7 +68,7 @@ def score(config: str, checkpoint=None, mismatch: bool = False, work_dir=None, c
         patches[0]['mismatch'] = True
     if work_dir is None:
         sub = ('patch_ap' if checkpoint else 'patch_ap_untrained') + ('_mismatch' * mismatch)
-        work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0], sub)
+        work_dir = default_work_dir(config, sub)
     cfg.work_dir, cfg.load_from = work_dir, checkpoint
     runner = Runner.from_cfg(cfg)
     if not checkpoint:
@@ -73,11 +83,10 @@ def score(config: str, checkpoint=None, mismatch: bool = False, work_dir=None, c
 def given_patch(config: str, checkpoint=None, cfg_options=None) -> tuple:
     """(own, other): over the config's test split, the mean IoU of each patch group's
     top-scoring box with its own patch's box, and with the image's other patch boxes."""
-    from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_overlaps
+    from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_overlaps, get_box_tensor
 
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict(cfg_options or {})
-    cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0], 'given_patch')
+    cfg = read(config, cfg_options)
+    cfg.work_dir = default_work_dir(config, 'given_patch')
     runner = Runner.from_cfg(cfg)
     model = runner.model
     if checkpoint:
@@ -96,7 +105,7 @@ def given_patch(config: str, checkpoint=None, cfg_options=None) -> tuple:
             for s, score, box in zip(samples, scores[-1], boxes[-1]):
                 h, w = s.metainfo['img_shape'][:2]
                 xyxy = bbox_cxcywh_to_xyxy(box) * box.new_tensor([w, h, w, h])
-                gt = getattr(s.gt_instances.bboxes, 'tensor', s.gt_instances.bboxes)
+                gt = get_box_tensor(s.gt_instances.bboxes)
                 top = score.softmax(-1)[:, 0].view(m, g).argmax(1) + torch.arange(m) * g
                 iou = bbox_overlaps(xyxy[top], gt.to(xyxy))  # (M, M): row j = group j's box
                 mine = torch.eye(m, dtype=torch.bool)
@@ -122,17 +131,18 @@ def identify(config: str, backbones: list, cfg_options=None) -> list:
     """One row per backbone (``random`` or an SSL checkpoint) and one of raw pixels: how well
     the query patches' features identify their regions (``identification``); a Markdown table
     is printed."""
+    from mmdet.structures.bbox import get_box_tensor
+
     from custom_modules.models.preprocess import normalize_like
 
     rows, pixels = [], None
     for backbone in backbones:
-        cfg = Config.fromfile(config)
-        cfg.merge_from_dict(cfg_options or {})
+        cfg = read(config, cfg_options)
         init = (
             None if backbone == 'random' else dict(cfg.model.backbone.init_cfg, checkpoint=backbone)
         )
         cfg.model.backbone.init_cfg = init
-        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0], 'identify')
+        cfg.work_dir = default_work_dir(config, 'identify')
         runner = Runner.from_cfg(cfg)
         model = runner.model
         model.init_weights()
@@ -148,10 +158,7 @@ def identify(config: str, backbones: list, cfg_options=None) -> list:
                     q = torch.stack([torch.as_tensor(s.metainfo['query_patches']) for s in samples])
                     q = normalize_like(model.data_preprocessor, q.flatten(0, 1).permute(0, 3, 1, 2))
                     pix[0].append(F.adaptive_avg_pool2d(q, 2).flatten(1).view(len(samples), -1, 12))
-                    boxes = [
-                        getattr(b, 'tensor', b).to(x)
-                        for b in (s.gt_instances.bboxes for s in samples)
-                    ]
+                    boxes = [get_box_tensor(s.gt_instances.bboxes).to(x) for s in samples]
                     reg = roi_align(x, boxes, output_size=2, spatial_scale=1.0, aligned=True)
                     pix[1].append(reg.flatten(1).view(len(samples), -1, 12))
         if pixels is None:

@@ -8,33 +8,24 @@ _base_ = [
 ]
 
 proj_width = 512  # hidden width of projector and predictor, the Barlow Twins run's projector
+# BYOL's two-layer MLP, as projector (on the pooled backbone map) and as predictor
+mlp = dict(
+    type='NonLinearNeck',
+    hid_channels=proj_width,
+    out_channels=128,
+    num_layers=2,
+    with_bias=True,
+    with_last_bn=False,
+)
 model = dict(
     _delete_=True,
     type='BYOL',
     base_momentum=0.01,  # target = 0.99 x target + 0.01 x online, cosine to 1 over the run
     backbone=dict(_base_.swin_demo_backbone, out_indices=(3,)),
-    neck=dict(
-        type='NonLinearNeck',
-        in_channels=256,
-        hid_channels=proj_width,
-        out_channels=128,
-        num_layers=2,
-        with_bias=True,
-        with_last_bn=False,
-        with_avg_pool=True,
-    ),
+    neck=dict(mlp, in_channels=256, with_avg_pool=True),
     head=dict(
         type='LatentPredictHead',
-        predictor=dict(
-            type='NonLinearNeck',
-            in_channels=128,
-            hid_channels=proj_width,
-            out_channels=128,
-            num_layers=2,
-            with_bias=True,
-            with_last_bn=False,
-            with_avg_pool=False,
-        ),
+        predictor=dict(mlp, in_channels=128, with_avg_pool=False),
         loss=dict(type='CosineSimilarityLoss'),
     ),
 )

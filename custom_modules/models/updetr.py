@@ -23,7 +23,7 @@ from mmdet.models.layers import MLP
 from mmdet.models.task_modules.assigners.match_cost import BaseMatchCost
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, get_box_tensor
 from mmdet.utils import reduce_mean
 from mmengine.registry import WEIGHT_INITIALIZERS, build_from_cfg
 from mmengine.structures import InstanceData
@@ -312,7 +312,7 @@ class UPDETR(PretrainedDETR):
     def region_features(self, fmap: Tensor, input_width: int, samples: SampleList) -> Tensor:
         """(B, M, C): the 2 x 2 RoIAlign of each patch box (``gt_instances``) on ``fmap``, the
         backbone map of inputs ``input_width`` pixels wide, averaged."""
-        boxes = [getattr(b, 'tensor', b).to(fmap) for b in (s.gt_instances.bboxes for s in samples)]
+        boxes = [get_box_tensor(s.gt_instances.bboxes).to(fmap) for s in samples]
         scale = fmap.shape[-1] / input_width
         regions = roi_align(fmap, boxes, output_size=2, spatial_scale=scale, aligned=True)
         return regions.mean(dim=(2, 3)).view(len(samples), -1, fmap.shape[1])
@@ -322,7 +322,7 @@ class UPDETR(PretrainedDETR):
         centre and size, relative to the image (``img_shape``)."""
         feats = []
         for s in samples:
-            b = getattr(s.gt_instances.bboxes, 'tensor', s.gt_instances.bboxes).to(self.box_freqs)
+            b = get_box_tensor(s.gt_instances.bboxes).to(self.box_freqs)
             h, w = s.metainfo['img_shape'][:2]
             v = torch.stack([(b[:, 0] + b[:, 2]) / (2 * w), (b[:, 1] + b[:, 3]) / (2 * h),
                              (b[:, 2] - b[:, 0]) / w, (b[:, 3] - b[:, 1]) / h], 1)  # fmt: skip
